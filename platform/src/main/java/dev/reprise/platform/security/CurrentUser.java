@@ -1,0 +1,30 @@
+package dev.reprise.platform.security;
+
+import io.quarkus.security.UnauthorizedException;
+import jakarta.enterprise.context.RequestScoped;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+/** The caller of the current request, from the bearer token: {@code sub} is the user id. */
+@RequestScoped
+public class CurrentUser {
+
+    public static final String MODERATOR_GROUP = "moderator";
+
+    private final JsonWebToken token;
+
+    public CurrentUser(JsonWebToken token) {
+        this.token = token;
+    }
+
+    public String id() {
+        String subject = token.getSubject();
+        if (subject == null || subject.isBlank()) {
+            throw new UnauthorizedException("The token has no subject");
+        }
+        return subject;
+    }
+
+    public boolean isModerator() {
+        return token.getGroups() != null && token.getGroups().contains(MODERATOR_GROUP);
+    }
+}

@@ -66,8 +66,9 @@ public final class RoomJoinBenchmark {
             ChildJvm service = ChildJvm.start("room-service", jvm, jar.toString(), QUARKUS_MAIN, List.of(),
                     repo.resolve("room-service"), log, null);
             try {
+                ExecutorService httpThreads = Executors.newFixedThreadPool(4);
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                        .executor(Executors.newFixedThreadPool(4)).build();
+                        .executor(httpThreads).build();
                 String base = "http://127.0.0.1:" + port;
                 awaitReady(http, base, service);
                 Duration serviceStartup = Duration.ofNanos(System.nanoTime() - serviceStart);
@@ -122,6 +123,7 @@ public final class RoomJoinBenchmark {
                         leaves.failures());
                 System.out.printf("events on %s: %d of %d expected; outbox drained %.1f s after the load stopped%n",
                         Topic.ROOM.topicName(), published, expectedEvents, drain.toMillis() / 1000.0);
+                httpThreads.shutdownNow();
             } finally {
                 service.stop(Duration.ofSeconds(10));
             }

@@ -133,9 +133,8 @@ class RoomErrorsTest {
                 .body("type", equalTo("urn:reprise:problem:malformed-json"));
         problem(as(host).body("").post("/rooms").then(), 400);
         problem(as(host).body("[1,2]").post("/rooms").then(), 400);
-        int status = as(host).body("{\"title\": \"" + "x".repeat(64 * 1024) + "\"}").post("/rooms").then()
-                .extract().statusCode();
-        assertThat(status).isEqualTo(413);
+        problem(as(host).body("{\"title\": \"" + "x".repeat(64 * 1024) + "\"}").post("/rooms").then(), 413)
+                .body("type", equalTo("urn:reprise:problem:body-too-large"));
         problem(as(host).contentType(ContentType.TEXT).body("title").post("/rooms").then(), 415);
     }
 

@@ -259,7 +259,7 @@ public final class RoomJoinBenchmark {
         String repo = ".";
         int durationSeconds = 30;
         int warmupSeconds = 10;
-        int concurrency = 32;
+        int concurrency = 16;
         int rooms = 50;
         int idleSeconds = 20;
         String serviceJvmOptions = "-Xms32m -Xmx192m -XX:+UseSerialGC -XX:-UsePerfData";

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.reprise.contracts.Topic;
 import dev.reprise.stack.testing.LocalStackTestResource;
 import dev.reprise.stack.testing.SharedStack;
-import dev.reprise.stack.testing.TestKafka;
+import dev.reprise.stack.testing.TopicTail;
 
 import io.minio.GetObjectArgs;
 import io.minio.GetObjectResponse;
@@ -26,9 +26,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.jose4j.jwa.AlgorithmConstraints;
 import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jwt.JwtClaims;
@@ -132,22 +133,23 @@ class LocalStackTest {
     void aProducedRecordIsConsumedBackAndAConsumerAtTheEndSkipsOlderRecords() throws Exception {
         String topic = Topic.ROOM.topicName();
         String key = "room-" + UUID.randomUUID();
-        try (KafkaProducer<String, byte[]> producer = TestKafka.producer(stack.kafkaBootstrapServers())) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", stack.kafkaBootstrapServers(), "acks", "all"),
+                new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, key, "before".getBytes(StandardCharsets.UTF_8)))
                     .get(30, TimeUnit.SECONDS);
-            try (KafkaConsumer<String, byte[]> consumer = TestKafka.consumerAtEnd(stack.kafkaBootstrapServers(), topic)) {
-                assertEquals(Topic.ROOM.partitions(), consumer.assignment().size());
+            try (TopicTail tail = TopicTail.fromEnd(stack.kafkaBootstrapServers(), topic)) {
                 producer.send(new ProducerRecord<>(topic, key, "after".getBytes(StandardCharsets.UTF_8)))
                         .get(30, TimeUnit.SECONDS);
-                ConsumerRecord<String, byte[]> record = TestKafka.awaitRecord(consumer, r -> key.equals(r.key()),
+                List<ConsumerRecord<String, byte[]>> records = tail.awaitRecords(r -> key.equals(r.key()), 1,
                         Duration.ofSeconds(20));
-                assertEquals("after", new String(record.value(), StandardCharsets.UTF_8));
-                List<ConsumerRecord<String, byte[]>> more = TestKafka.pollFor(consumer, r -> key.equals(r.key()),
+                assertEquals("after", new String(records.get(0).value(), StandardCharsets.UTF_8));
+                List<ConsumerRecord<String, byte[]>> all = tail.recordsWithin(r -> key.equals(r.key()),
                         Duration.ofMillis(500));
-                assertTrue(more.isEmpty(), "the record produced before subscribing is not seen: " + more);
-                AssertionError timeout = assertThrows(AssertionError.class, () -> TestKafka.pollUntil(consumer,
+                assertEquals(1, all.size(), "the record produced before the tail opened is not seen: " + all);
+                AssertionError timeout = assertThrows(AssertionError.class, () -> tail.awaitRecords(
                         r -> "nobody".equals(r.key()), 1, Duration.ofMillis(300)));
-                assertTrue(timeout.getMessage().contains("expected 1 matching record"), timeout.getMessage());
+                assertTrue(timeout.getMessage().contains("Expected 1 matching records"), timeout.getMessage());
             }
         }
     }

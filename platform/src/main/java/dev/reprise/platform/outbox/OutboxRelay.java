@@ -22,8 +22,8 @@ import org.jboss.logging.Logger;
 /**
  * Publishes committed outbox rows to Kafka as CloudEvents (binary mode), oldest first.
  *
- * <p>Any number of relays may run against one outbox table (one per service replica). Each slot
- * of the key space is worked on under a transaction-scoped advisory lock, and rows are deleted in
+ * <p>Any number of relays may run against one outbox table (one per service replica). A relay works
+ * only on the slots of the key space whose transaction-scoped advisory lock it got, and deletes rows in
  * the same transaction after the broker acknowledged them, so a key's events leave in order and a
  * row is published twice only when a relay dies between the acknowledgement and the commit
  * (consumers absorb that duplicate by its {@code ce_id}).
@@ -49,28 +49,16 @@ public final class OutboxRelay {
         this.sendTimeout = sendTimeout;
     }
 
-    /** Publishes at most one batch from every slot that has pending rows; returns how many were published. */
+    /**
+     * Publishes at most one batch of pending rows from the slots no other relay holds right now; returns
+     * how many rows were published. One transaction: lock the free slots, read, send, delete, commit.
+     */
     public int publishPending() {
-        RowSet<Row> slots = pool.query("SELECT DISTINCT slot FROM outbox_event").execute().await().atMost(DB_TIMEOUT);
-        int published = 0;
-        for (Row row : slots) {
-            published += publishSlot(row.getInteger(0));
-        }
-        return published;
-    }
-
-    /** Number of rows not yet published. */
-    public long pending() {
-        return pool.query("SELECT count(*) FROM outbox_event").execute().await().atMost(DB_TIMEOUT)
-                .iterator().next().getLong(0);
-    }
-
-    private int publishSlot(int slot) {
         SqlConnection connection = pool.getConnection().await().atMost(DB_TIMEOUT);
         try {
             Transaction transaction = connection.begin().await().atMost(DB_TIMEOUT);
             try {
-                int published = publishLockedSlot(connection, slot);
+                int published = publishFromFreeSlots(connection);
                 transaction.commit().await().atMost(DB_TIMEOUT);
                 return published;
             } catch (RuntimeException e) {
@@ -82,17 +70,21 @@ public final class OutboxRelay {
         }
     }
 
-    private int publishLockedSlot(SqlConnection connection, int slot) {
-        boolean locked = connection.preparedQuery("SELECT pg_try_advisory_xact_lock($1, $2)")
-                .execute(Tuple.of(LOCK_CLASS, slot)).await().atMost(DB_TIMEOUT)
-                .iterator().next().getBoolean(0);
-        if (!locked) {
-            return 0; // another relay works on this slot right now
-        }
+    /** Number of rows not yet published. */
+    public long pending() {
+        return pool.query("SELECT count(*) FROM outbox_event").execute().await().atMost(DB_TIMEOUT)
+                .iterator().next().getLong(0);
+    }
+
+    private int publishFromFreeSlots(SqlConnection connection) {
+        // Locks are held until commit; a slot another relay holds is skipped, never waited for.
         RowSet<Row> rows = connection.preparedQuery("""
+                WITH free_slots AS (
+                    SELECT slot FROM generate_series(0, $1 - 1) AS slot
+                    WHERE pg_try_advisory_xact_lock($2, slot))
                 SELECT id, event_id, topic, record_key, event_type, source, subject, occurred_at, payload
-                FROM outbox_event WHERE slot = $1 ORDER BY id LIMIT $2""")
-                .execute(Tuple.of(slot, batchSize)).await().atMost(DB_TIMEOUT);
+                FROM outbox_event WHERE slot IN (SELECT slot FROM free_slots) ORDER BY id LIMIT $3""")
+                .execute(Tuple.of(Outbox.SLOTS, LOCK_CLASS, batchSize)).await().atMost(DB_TIMEOUT);
         if (rows.size() == 0) {
             return 0;
         }
@@ -105,7 +97,7 @@ public final class OutboxRelay {
         awaitAll(acknowledgements);
         connection.preparedQuery("DELETE FROM outbox_event WHERE id = ANY($1)")
                 .execute(Tuple.of(ids.toArray(new Long[0]))).await().atMost(DB_TIMEOUT);
-        LOG.debugf("Published %d events from slot %d", ids.size(), slot);
+        LOG.debugf("Published %d events", ids.size());
         return ids.size();
     }
 

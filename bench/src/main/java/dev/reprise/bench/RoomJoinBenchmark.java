@@ -4,6 +4,7 @@ import dev.reprise.contracts.Topic;
 import dev.reprise.stack.LocalStack;
 import dev.reprise.stack.StackOptions;
 import dev.reprise.stack.runtime.ChildJvm;
+import dev.reprise.stack.runtime.ServiceJvm;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -38,13 +39,12 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 public final class RoomJoinBenchmark {
 
-    private static final String QUARKUS_MAIN = "io.quarkus.bootstrap.runner.QuarkusEntryPoint";
     private static final Pattern VM_RSS = Pattern.compile("VmRSS:\\s+(\\d+) kB");
 
     public static void main(String[] args) throws Exception {
         Options options = Options.parse(args);
         Path repo = Path.of(options.repo).toAbsolutePath().normalize();
-        Path jar = repo.resolve("room-service/target/quarkus-app/quarkus-run.jar");
+        Path jar = ServiceJvm.quarkusRunJar(repo.resolve("room-service"));
         if (!Files.exists(jar)) {
             throw new IllegalStateException("Build first: " + jar + " is missing (mvn install -DskipTests)");
         }
@@ -57,14 +57,10 @@ public final class RoomJoinBenchmark {
             Duration stackStartup = Duration.ofNanos(System.nanoTime() - stackStart);
             int port = freePort();
             List<String> jvm = new ArrayList<>(List.of(options.serviceJvmOptions.split("\\s+")));
-            jvm.add("-Dquarkus.http.host=127.0.0.1");
-            jvm.add("-Dquarkus.http.port=" + port);
             jvm.add("-Dquarkus.log.level=WARN");
-            stack.serviceConfig("room-service").forEach((key, value) -> jvm.add("-D" + key + "=" + value));
             Path log = Files.createTempFile("room-service-bench", ".log");
             long serviceStart = System.nanoTime();
-            ChildJvm service = ChildJvm.start("room-service", jvm, jar.toString(), QUARKUS_MAIN, List.of(),
-                    repo.resolve("room-service"), log, null);
+            ChildJvm service = ServiceJvm.start(stack, "room-service", repo.resolve("room-service"), port, jvm, log);
             try {
                 ExecutorService httpThreads = Executors.newFixedThreadPool(4);
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

@@ -9,6 +9,7 @@ import io.vertx.mutiny.sqlclient.Transaction;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;
@@ -116,16 +117,16 @@ public final class OutboxRelay {
     }
 
     private static ProducerRecord<String, byte[]> toRecord(Row row) {
-        String time = row.getOffsetDateTime("occurred_at").toInstant().toString();
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(
-                row.getString("topic"), null, row.getOffsetDateTime("occurred_at").toInstant().toEpochMilli(),
-                row.getString("record_key"), row.getString("payload").getBytes(StandardCharsets.UTF_8));
+        Instant occurredAt = row.getOffsetDateTime("occurred_at").toInstant();
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(row.getString("topic"), null,
+                occurredAt.toEpochMilli(), row.getString("record_key"),
+                row.getString("payload").getBytes(StandardCharsets.UTF_8));
         header(record, CloudEventHeaders.ID, row.getUUID("event_id").toString());
         header(record, CloudEventHeaders.SPEC_VERSION, CloudEventHeaders.SPEC_VERSION_VALUE);
         header(record, CloudEventHeaders.TYPE, row.getString("event_type"));
         header(record, CloudEventHeaders.SOURCE, row.getString("source"));
         header(record, CloudEventHeaders.SUBJECT, row.getString("subject"));
-        header(record, CloudEventHeaders.TIME, time);
+        header(record, CloudEventHeaders.TIME, occurredAt.toString());
         header(record, CloudEventHeaders.CONTENT_TYPE, CloudEventHeaders.JSON_CONTENT_TYPE);
         return record;
     }

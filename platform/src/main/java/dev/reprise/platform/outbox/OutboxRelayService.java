@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -33,6 +34,8 @@ public class OutboxRelayService {
     private final MeterRegistry registry;
     private final AtomicLong lastSuccess = new AtomicLong(System.currentTimeMillis());
 
+    /** Held while a publishing round runs. */
+    private final ReentrantLock round = new ReentrantLock();
     private volatile boolean running;
     private volatile boolean paused;
     private Thread thread;
@@ -90,9 +93,14 @@ public class OutboxRelayService {
         return settings;
     }
 
-    /** Stops publishing; committed events wait in the outbox until {@link #resume()}. */
+    /**
+     * Stops publishing; committed events wait in the outbox until {@link #resume()}. Returns once a round
+     * that was under way has finished, so nothing is published after this returns.
+     */
     public void pause() {
         paused = true;
+        round.lock();
+        round.unlock();
     }
 
     public void resume() {
@@ -116,7 +124,7 @@ public class OutboxRelayService {
         Duration backoff = config.relay().pollInterval();
         while (running) {
             try {
-                int count = paused ? 0 : relay.publishPending();
+                int count = publishUnlessPaused();
                 if (!paused) {
                     lastSuccess.set(System.currentTimeMillis());
                 }
@@ -133,6 +141,15 @@ public class OutboxRelayService {
                 sleep(backoff);
                 backoff = min(backoff.multipliedBy(2), config.relay().maxBackoff());
             }
+        }
+    }
+
+    private int publishUnlessPaused() {
+        round.lock();
+        try {
+            return paused ? 0 : relay.publishPending();
+        } finally {
+            round.unlock();
         }
     }
 

@@ -2,7 +2,8 @@ package dev.reprise.platform.problem;
 
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.Json;
+import java.util.List;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -28,15 +29,11 @@ public class BodyTooLargeHandler {
                 context.next();
                 return;
             }
-            JsonObject problem = new JsonObject()
-                    .put("type", ProblemMappers.TYPE_PREFIX + "body-too-large")
-                    .put("title", "Request body too large")
-                    .put("status", 413)
-                    .put("detail", "The request body has " + length + " bytes; this service accepts at most "
-                            + maxBodyBytes + ".")
-                    .put("instance", context.request().path());
+            Problem problem = new Problem(ProblemMappers.TYPE_PREFIX + "body-too-large", "Request body too large", 413,
+                    "The request body has " + length + " bytes; this service accepts at most " + maxBodyBytes + ".",
+                    context.request().path(), List.of());
             context.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
-                    .putHeader(HttpHeaders.CONNECTION, "close").end(problem.encode());
+                    .putHeader(HttpHeaders.CONNECTION, "close").end(Json.encode(problem));
         });
     }
 

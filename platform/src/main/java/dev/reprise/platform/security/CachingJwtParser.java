@@ -2,15 +2,12 @@ package dev.reprise.platform.security;
 
 import io.smallrye.jwt.auth.principal.DefaultJWTParser;
 import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
-import io.smallrye.jwt.auth.principal.JWTParser;
 import io.smallrye.jwt.auth.principal.ParseException;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Alternative;
-import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.crypto.SecretKey;
+import java.util.function.LongSupplier;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
@@ -18,20 +15,27 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
  * whole lifetime, and checking its RS256 signature again each time was a sixth of the CPU of a join.
  * An entry is reused only for the exact same token string, only until the token expires, and at most
  * {@link #MAX_AGE_MILLIS} after it was verified, so a rotated signing key takes effect within that time.
+ * Everything else is smallrye-jwt's own parser, which this replaces as the {@code JWTParser} bean.
  */
 @Alternative
 @Priority(1)
 @ApplicationScoped
-public class CachingJwtParser implements JWTParser {
+public class CachingJwtParser extends DefaultJWTParser {
 
     static final long MAX_AGE_MILLIS = 5 * 60 * 1000;
     private static final int MAX_ENTRIES = 10_000;
 
-    private final DefaultJWTParser delegate;
     private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
+    private final LongSupplier clock;
 
-    public CachingJwtParser(DefaultJWTParser delegate) {
-        this.delegate = delegate;
+    /** The bean: smallrye-jwt injects the verification settings into the superclass. */
+    public CachingJwtParser() {
+        this.clock = System::currentTimeMillis;
+    }
+
+    CachingJwtParser(JWTAuthContextInfo context, LongSupplier clock) {
+        super(context);
+        this.clock = clock;
     }
 
     private record Verified(JsonWebToken token, long verifiedAtMillis) {
@@ -42,56 +46,16 @@ public class CachingJwtParser implements JWTParser {
 
     @Override
     public JsonWebToken parse(String token) throws ParseException {
-        long now = System.currentTimeMillis();
+        long now = clock.getAsLong();
         Verified cached = verified.get(token);
         if (cached != null && cached.usableAt(now)) {
             return cached.token();
         }
-        JsonWebToken parsed = delegate.parse(token);
+        JsonWebToken parsed = super.parse(token);
         if (verified.size() >= MAX_ENTRIES) {
             verified.clear(); // crude but bounded; a full cache is refilled by the next requests
         }
         verified.put(token, new Verified(parsed, now));
         return parsed;
-    }
-
-    @Override
-    public JsonWebToken parse(String token, JWTAuthContextInfo context) throws ParseException {
-        return delegate.parse(token, context);
-    }
-
-    @Override
-    public JsonWebToken verify(String token, PublicKey key) throws ParseException {
-        return delegate.verify(token, key);
-    }
-
-    @Override
-    public JsonWebToken verify(String token, SecretKey key) throws ParseException {
-        return delegate.verify(token, key);
-    }
-
-    @Override
-    public JsonWebToken verify(String token, String secret) throws ParseException {
-        return delegate.verify(token, secret);
-    }
-
-    @Override
-    public JsonWebToken decrypt(String token, PrivateKey key) throws ParseException {
-        return delegate.decrypt(token, key);
-    }
-
-    @Override
-    public JsonWebToken decrypt(String token, SecretKey key) throws ParseException {
-        return delegate.decrypt(token, key);
-    }
-
-    @Override
-    public JsonWebToken decrypt(String token, String secret) throws ParseException {
-        return delegate.decrypt(token, secret);
-    }
-
-    @Override
-    public JsonWebToken parseOnly(String token) throws ParseException {
-        return delegate.parseOnly(token);
     }
 }

@@ -22,8 +22,4 @@ public interface RoomConfig {
     /** How often replicas look for rooms whose host stayed away too long. */
     @WithDefault("15s")
     Duration hostAbsenceCheckInterval();
-
-    /** Largest page of the live-room list. */
-    @WithDefault("100")
-    int maxPageSize();
 }

@@ -2,7 +2,6 @@ package dev.reprise.room.rest;
 
 import dev.reprise.platform.problem.Problem;
 import dev.reprise.platform.security.CurrentUser;
-import dev.reprise.room.config.RoomConfig;
 import dev.reprise.room.rest.RoomRequests.AcceptInvitationRequest;
 import dev.reprise.room.rest.RoomRequests.CreateRoomRequest;
 import dev.reprise.room.rest.RoomRequests.InviteRequest;
@@ -48,12 +47,10 @@ public class RoomResource {
 
     private final RoomService rooms;
     private final CurrentUser caller;
-    private final RoomConfig config;
 
-    public RoomResource(RoomService rooms, CurrentUser caller, RoomConfig config) {
+    public RoomResource(RoomService rooms, CurrentUser caller) {
         this.rooms = rooms;
         this.caller = caller;
-        this.config = config;
     }
 
     @POST
@@ -69,7 +66,7 @@ public class RoomResource {
     @Operation(summary = "List live rooms, most recently started first")
     public Uni<RoomPage> listLive(@QueryParam("page") @DefaultValue("0") @Min(value = 0, message = "must be 0 or more") int page,
             @QueryParam("size") @DefaultValue("20") @Min(value = 1, message = "must be at least 1") @Max(value = 100, message = "must be at most 100") int size) {
-        return rooms.listLive(page, Math.min(size, config.maxPageSize())).map(RoomPage::of);
+        return rooms.listLive(page, size).map(RoomPage::of);
     }
 
     @GET

@@ -170,17 +170,12 @@ public class RoomService {
     @WithTransaction
     public Uni<Void> leave(UUID roomId, String userId) {
         return lockRoom(roomId).flatMap(room -> participants.findInRoom(roomId, userId).flatMap(participant -> {
-            if (room.hasEnded() || participant == null || !participant.present) {
-                return Uni.createFrom().voidItem();
-            }
-            Instant now = now();
-            ParticipantRole role = participant.role;
-            participant.leave(now);
-            if (room.isHost(userId)) {
-                room.hostAbsentSince = now; // the room ends unless the host is back within the grace period
-            }
-            return record(room, now, Kind.LEFT, userId, role, null)
-                    .call(() -> events.left(room, userId, role, LeaveReason.LEFT, null, now));
+            Uni<Instant> left = depart(room, participant, LeaveReason.LEFT, null);
+            return left.invoke(at -> {
+                if (at != null && room.isHost(userId)) {
+                    room.hostAbsentSince = at; // the room ends unless the host is back within the grace period
+                }
+            }).replaceWithVoid();
         }));
     }
 
@@ -192,16 +187,9 @@ public class RoomService {
                 throw ProblemException.conflict("host-not-removable", "Host cannot be removed",
                         "The host leaves or ends the room instead.");
             }
-            return participants.findInRoom(roomId, userId).flatMap(participant -> {
-                if (room.hasEnded() || participant == null || !participant.present) {
-                    return Uni.createFrom().voidItem();
-                }
-                Instant now = now();
-                ParticipantRole role = participant.role;
-                participant.leave(now);
-                return record(room, now, Kind.REMOVED, userId, role, "removed by " + callerId)
-                        .call(() -> events.left(room, userId, role, LeaveReason.REMOVED, callerId, now));
-            });
+            return participants.findInRoom(roomId, userId)
+                    .flatMap(participant -> depart(room, participant, LeaveReason.REMOVED, callerId))
+                    .replaceWithVoid();
         });
     }
 
@@ -275,6 +263,24 @@ public class RoomService {
                 .call(() -> events.ended(room))
                 .invoke(() -> LOG.infof("Room %s ended (%s)", room.id, reason))
                 .replaceWithVoid();
+    }
+
+    /**
+     * A present participant leaves or is removed; anyone else, or an ended room, changes nothing.
+     *
+     * @return when they left, or null when nothing changed
+     */
+    private Uni<Instant> depart(Room room, Participant participant, LeaveReason reason, String removedBy) {
+        if (room.hasEnded() || participant == null || !participant.present) {
+            return Uni.createFrom().nullItem();
+        }
+        Instant now = now();
+        ParticipantRole role = participant.role;
+        participant.leave(now);
+        Kind kind = reason == LeaveReason.REMOVED ? Kind.REMOVED : Kind.LEFT;
+        return record(room, now, kind, participant.userId, role, removedBy == null ? null : "removed by " + removedBy)
+                .call(() -> events.left(room, participant.userId, role, reason, removedBy, now))
+                .replaceWith(now);
     }
 
     private Uni<RoomDetails> details(Room room) {

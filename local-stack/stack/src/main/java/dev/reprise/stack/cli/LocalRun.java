@@ -6,7 +6,7 @@ import dev.reprise.stack.ServiceSpec;
 import dev.reprise.stack.StackInfo;
 import dev.reprise.stack.StackOptions;
 import dev.reprise.stack.runtime.ChildJvm;
-import dev.reprise.stack.runtime.ParentWatchingMain;
+import dev.reprise.stack.runtime.ServiceJvm;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -59,7 +59,6 @@ public final class LocalRun {
     public static final String DEFAULT_SERVICE_JVM_OPTS =
             "-Xms32m -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData";
     /** Main class inside every quarkus-run.jar. */
-    static final String QUARKUS_MAIN = "io.quarkus.bootstrap.runner.QuarkusEntryPoint";
 
     private static final PrintStream OUT = System.out;
     private static final PrintStream ERR = System.err;
@@ -363,20 +362,12 @@ public final class LocalRun {
         }
 
         private Path quarkusRunJar(ServiceSpec spec) {
-            return repo.resolve(spec.name()).resolve("target").resolve("quarkus-app").resolve("quarkus-run.jar");
+            return ServiceJvm.quarkusRunJar(repo.resolve(spec.name()));
         }
 
         private RunningService launch(ServiceSpec spec) throws IOException {
-            List<String> jvm = new ArrayList<>(serviceJvmOptions);
-            jvm.add("-D" + ParentWatchingMain.GRACE_PROPERTY + "=20000");
-            jvm.add("-Dquarkus.http.host=127.0.0.1");
-            jvm.add("-Dquarkus.http.port=" + spec.localHttpPort());
-            for (Map.Entry<String, String> e : stack.serviceConfig(spec.name()).entrySet()) {
-                jvm.add("-D" + e.getKey() + "=" + e.getValue());
-            }
-            Path moduleDir = repo.resolve(spec.name());
-            ChildJvm child = ChildJvm.start(spec.name(), jvm, quarkusRunJar(spec).toString(), QUARKUS_MAIN, List.of(),
-                    moduleDir, data.resolve("logs").resolve(spec.name() + ".log"), null);
+            ChildJvm child = ServiceJvm.start(stack, spec.name(), repo.resolve(spec.name()), spec.localHttpPort(),
+                    serviceJvmOptions, data.resolve("logs").resolve(spec.name() + ".log"));
             return new RunningService(spec, child, readyTimeout, stopRequested);
         }
 

@@ -90,10 +90,10 @@ public final class RoomJoinBenchmark {
                     }
                 }
 
-                run(http, base, rooms, tokens, options.warmupSeconds, new LatencyRecorder(), new LatencyRecorder());
+                run(port, rooms, tokens, options.warmupSeconds, new LatencyRecorder(), new LatencyRecorder());
                 LatencyRecorder joins = new LatencyRecorder();
                 LatencyRecorder leaves = new LatencyRecorder();
-                long cycles = run(http, base, rooms, tokens, options.durationSeconds, joins, leaves);
+                long cycles = run(port, rooms, tokens, options.durationSeconds, joins, leaves);
                 long loadedRss = rssKiB(service.pid());
 
                 long expectedEvents = 2L * options.rooms + CHANGES.get(); // created + started per room
@@ -129,7 +129,7 @@ public final class RoomJoinBenchmark {
     /** Successful joins and leaves, warm-up included: each one committed exactly one event. */
     private static final AtomicLong CHANGES = new AtomicLong();
 
-    private static long run(HttpClient http, String base, List<String> rooms, String[][] tokens, int seconds,
+    private static long run(int port, List<String> rooms, String[][] tokens, int seconds,
             LatencyRecorder joins, LatencyRecorder leaves) throws InterruptedException {
         AtomicLong cycles = new AtomicLong();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -137,16 +137,27 @@ public final class RoomJoinBenchmark {
         for (int t = 0; t < tokens.length; t++) {
             int thread = t;
             clients.submit(() -> {
+                KeepAliveConnection connection = null;
                 for (long i = 0; System.nanoTime() < deadline; i++) {
                     String token = tokens[thread][(int) (i % tokens[thread].length)];
                     String room = rooms.get((int) ((thread * 7919L + i) % rooms.size()));
-                    boolean joined = timed(http, base + "/rooms/" + room + "/join", token, 200, joins);
-                    boolean left = timed(http, base + "/rooms/" + room + "/leave", token, 204, leaves);
+                    if (connection == null) {
+                        connection = connect(port, joins);
+                        if (connection == null) {
+                            continue;
+                        }
+                    }
+                    boolean joined = timed(connection, "/rooms/" + room + "/join", token, 200, joins);
+                    boolean left = joined && timed(connection, "/rooms/" + room + "/leave", token, 204, leaves);
                     if (joined && left) {
                         cycles.incrementAndGet();
                         CHANGES.addAndGet(2);
+                    } else {
+                        close(connection); // start the next cycle on a fresh connection
+                        connection = null;
                     }
                 }
+                close(connection);
             });
         }
         clients.shutdown();
@@ -154,18 +165,35 @@ public final class RoomJoinBenchmark {
         return cycles.get();
     }
 
-    private static boolean timed(HttpClient http, String url, String token, int expected, LatencyRecorder recorder) {
+    private static KeepAliveConnection connect(int port, LatencyRecorder failures) {
+        try {
+            return new KeepAliveConnection("127.0.0.1", port);
+        } catch (IOException e) {
+            failures.failure();
+            return null;
+        }
+    }
+
+    private static void close(KeepAliveConnection connection) {
+        try {
+            if (connection != null) {
+                connection.close();
+            }
+        } catch (IOException ignored) {
+            // nothing left to do with it
+        }
+    }
+
+    private static boolean timed(KeepAliveConnection connection, String path, String token, int expected,
+            LatencyRecorder recorder) {
         long start = System.nanoTime();
         try {
-            HttpResponse<Void> response = http.send(request(url, token, ""), HttpResponse.BodyHandlers.discarding());
-            if (response.statusCode() == expected) {
+            if (connection.post(path, token) == expected) {
                 recorder.record(System.nanoTime() - start);
                 return true;
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             // counted below
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
         recorder.failure();
         return false;
@@ -258,7 +286,7 @@ public final class RoomJoinBenchmark {
         int concurrency = 16;
         int rooms = 50;
         int idleSeconds = 20;
-        String serviceJvmOptions = "-Xms32m -Xmx192m -XX:+UseSerialGC -XX:-UsePerfData";
+        String serviceJvmOptions = ServiceJvm.DEFAULT_JVM_OPTIONS;
 
         static Options parse(String[] args) {
             Options options = new Options();

@@ -55,13 +55,14 @@ public class Participant {
     }
 
     /** Coming back starts afresh: a speaker who left returns as a listener and must be invited again. */
-    public void rejoin(ParticipantRole asRole, Instant now) {
+    public Participant rejoin(ParticipantRole asRole, Instant now) {
         role = asRole;
         present = true;
         joinedAt = now;
         leftAt = null;
         invitedAt = null;
         recordingConsent = null;
+        return this;
     }
 
     public void leave(Instant now) {

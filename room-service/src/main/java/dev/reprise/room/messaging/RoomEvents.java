@@ -4,7 +4,6 @@ import dev.reprise.contracts.EventCatalog;
 import dev.reprise.contracts.room.LeaveReason;
 import dev.reprise.contracts.room.ParticipantJoined;
 import dev.reprise.contracts.room.ParticipantLeft;
-import dev.reprise.contracts.room.ParticipantRole;
 import dev.reprise.contracts.room.RoomCreated;
 import dev.reprise.contracts.room.RoomEnded;
 import dev.reprise.contracts.room.RoomStarted;
@@ -14,10 +13,14 @@ import dev.reprise.platform.outbox.Outbox;
 import dev.reprise.room.Participant;
 import dev.reprise.room.Room;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 
-/** Announces room changes through the outbox, in the transaction that makes them; keyed by room id. */
+/**
+ * Announces room changes through the outbox, in the transaction that makes them (Hibernate Reactive's, or
+ * the SQL client's on the presence path); keyed by room id.
+ */
 @ApplicationScoped
 public class RoomEvents {
 
@@ -39,10 +42,10 @@ public class RoomEvents {
                 .replaceWithVoid();
     }
 
-    public Uni<Void> joined(Room room, Participant participant) {
-        return outbox.add(EventCatalog.PARTICIPANT_JOINED, key(room),
-                new ParticipantJoined(room.id, participant.userId, participant.role, participant.joinedAt),
-                participant.joinedAt).replaceWithVoid();
+    public Uni<Void> joined(SqlConnection transaction, Participant participant) {
+        return outbox.add(transaction, EventCatalog.PARTICIPANT_JOINED, participant.roomId.toString(),
+                new ParticipantJoined(participant.roomId, participant.userId, participant.role, participant.joinedAt),
+                participant.joinedAt);
     }
 
     public Uni<Void> invited(Room room, Participant participant, String invitedBy) {
@@ -57,10 +60,10 @@ public class RoomEvents {
                 .replaceWithVoid();
     }
 
-    public Uni<Void> left(Room room, String userId, ParticipantRole role, LeaveReason reason, String removedBy,
-            Instant at) {
-        return outbox.add(EventCatalog.PARTICIPANT_LEFT, key(room),
-                new ParticipantLeft(room.id, userId, role, reason, removedBy, at), at).replaceWithVoid();
+    public Uni<Void> left(SqlConnection transaction, Participant participant, LeaveReason reason, String removedBy) {
+        return outbox.add(transaction, EventCatalog.PARTICIPANT_LEFT, participant.roomId.toString(),
+                new ParticipantLeft(participant.roomId, participant.userId, participant.role, reason, removedBy,
+                        participant.leftAt), participant.leftAt);
     }
 
     public Uni<Void> ended(Room room) {

@@ -13,11 +13,14 @@ import dev.reprise.room.TimelineEntry.Kind;
 import dev.reprise.room.config.RoomConfig;
 import dev.reprise.room.messaging.RoomEvents;
 import dev.reprise.room.repository.ParticipantRepository;
+import dev.reprise.room.repository.PresenceRepository;
+import dev.reprise.room.repository.PresenceRepository.LockedRoom;
 import dev.reprise.room.repository.RoomRepository;
 import dev.reprise.room.repository.TimelineRepository;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -28,6 +31,7 @@ import org.jboss.logging.Logger;
 /**
  * The room lifecycle. Each change runs in one transaction that locks the room row, writes the new
  * state and its timeline entry, and adds the event to the outbox: all of it commits or none does.
+ * Joins, leaves and removals, the bulk of the traffic, take the leaner path of {@link PresenceRepository}.
  */
 @ApplicationScoped
 public class RoomService {
@@ -37,14 +41,16 @@ public class RoomService {
     private final RoomRepository rooms;
     private final ParticipantRepository participants;
     private final TimelineRepository timeline;
+    private final PresenceRepository presence;
     private final RoomEvents events;
     private final RoomConfig config;
 
     public RoomService(RoomRepository rooms, ParticipantRepository participants, TimelineRepository timeline,
-            RoomEvents events, RoomConfig config) {
+            PresenceRepository presence, RoomEvents events, RoomConfig config) {
         this.rooms = rooms;
         this.participants = participants;
         this.timeline = timeline;
+        this.presence = presence;
         this.events = events;
         this.config = config;
     }
@@ -84,33 +90,27 @@ public class RoomService {
     }
 
     /** Joins as a listener (the host rejoins as host). Joining again while present changes nothing. */
-    @WithTransaction
     public Uni<Participant> join(UUID roomId, String userId) {
-        return lockRoom(roomId).flatMap(room -> {
+        return presence.inTransaction(tx -> presence.lockRoom(tx, roomId, userId).flatMap(room -> {
+            requireFound(room, roomId);
             if (room.hasEnded()) {
                 throw ProblemException.conflict("room-ended", "Room has ended", "Room " + roomId + " has ended.");
             }
-            return participants.findInRoom(roomId, userId).flatMap(existing -> {
-                if (existing != null && existing.present) {
-                    return Uni.createFrom().item(existing);
-                }
-                Instant now = now();
-                ParticipantRole role = room.isHost(userId) ? ParticipantRole.HOST : ParticipantRole.LISTENER;
-                if (room.isHost(userId)) {
-                    room.hostAbsentSince = null;
-                }
-                Participant participant;
-                if (existing == null) {
-                    participant = Participant.arrive(roomId, userId, role, now);
-                } else {
-                    participant = existing;
-                    participant.rejoin(role, now);
-                }
-                return participants.persist(participant)
-                        .call(() -> record(room, now, Kind.JOINED, userId, role, null))
-                        .call(() -> events.joined(room, participant));
-            });
-        });
+            if (room.isPresent()) {
+                return Uni.createFrom().item(room.participant());
+            }
+            Instant now = now();
+            ParticipantRole role = room.isHost(userId) ? ParticipantRole.HOST : ParticipantRole.LISTENER;
+            Participant participant = room.participant() == null
+                    ? Participant.arrive(roomId, userId, role, now)
+                    : room.participant().rejoin(role, now);
+            // Pipelined on the connection: both statements go out before the first answer comes back.
+            return Uni.combine().all()
+                    .unis(presence.arrive(tx, participant, TimelineEntry.of(roomId, now, Kind.JOINED, userId, role, null)),
+                            events.joined(tx, participant))
+                    .discardItems()
+                    .replaceWith(participant);
+        }));
     }
 
     @WithTransaction
@@ -167,30 +167,23 @@ public class RoomService {
     }
 
     /** Leaving twice, or leaving a room one never joined, changes nothing. */
-    @WithTransaction
     public Uni<Void> leave(UUID roomId, String userId) {
-        return lockRoom(roomId).flatMap(room -> participants.findInRoom(roomId, userId).flatMap(participant -> {
-            Uni<Instant> left = depart(room, participant, LeaveReason.LEFT, null);
-            return left.invoke(at -> {
-                if (at != null && room.isHost(userId)) {
-                    room.hostAbsentSince = at; // the room ends unless the host is back within the grace period
-                }
-            }).replaceWithVoid();
-        }));
+        return presence.inTransaction(tx -> presence.lockRoom(tx, roomId, userId)
+                .flatMap(room -> depart(tx, requireFound(room, roomId), LeaveReason.LEFT, null)));
     }
 
-    @WithTransaction
     public Uni<Void> remove(UUID roomId, String callerId, String userId) {
-        return lockRoom(roomId).flatMap(room -> {
-            requireHost(room, callerId, "remove participants from");
+        return presence.inTransaction(tx -> presence.lockRoom(tx, roomId, userId).flatMap(room -> {
+            requireFound(room, roomId);
+            if (!room.isHost(callerId)) {
+                throw ProblemException.forbidden("Only the host can remove participants from room " + roomId + ".");
+            }
             if (room.isHost(userId)) {
                 throw ProblemException.conflict("host-not-removable", "Host cannot be removed",
                         "The host leaves or ends the room instead.");
             }
-            return participants.findInRoom(roomId, userId)
-                    .flatMap(participant -> depart(room, participant, LeaveReason.REMOVED, callerId))
-                    .replaceWithVoid();
-        });
+            return depart(tx, room, LeaveReason.REMOVED, callerId);
+        }));
     }
 
     /** The host, or a moderator, ends the room. Ending an ended room changes nothing. */
@@ -266,21 +259,22 @@ public class RoomService {
     }
 
     /**
-     * A present participant leaves or is removed; anyone else, or an ended room, changes nothing.
-     *
-     * @return when they left, or null when nothing changed
+     * A present participant leaves or is removed; anyone else, or an ended room, changes nothing. When the
+     * host leaves, the room ends unless they are back within the grace period.
      */
-    private Uni<Instant> depart(Room room, Participant participant, LeaveReason reason, String removedBy) {
-        if (room.hasEnded() || participant == null || !participant.present) {
-            return Uni.createFrom().nullItem();
+    private Uni<Void> depart(SqlConnection tx, LockedRoom room, LeaveReason reason, String removedBy) {
+        if (room.hasEnded() || !room.isPresent()) {
+            return Uni.createFrom().voidItem();
         }
         Instant now = now();
-        ParticipantRole role = participant.role;
+        Participant participant = room.participant();
         participant.leave(now);
         Kind kind = reason == LeaveReason.REMOVED ? Kind.REMOVED : Kind.LEFT;
-        return record(room, now, kind, participant.userId, role, removedBy == null ? null : "removed by " + removedBy)
-                .call(() -> events.left(room, participant.userId, role, reason, removedBy, now))
-                .replaceWith(now);
+        TimelineEntry entry = TimelineEntry.of(room.roomId(), now, kind, participant.userId, participant.role,
+                removedBy == null ? null : "removed by " + removedBy);
+        return Uni.combine().all()
+                .unis(presence.depart(tx, participant, entry), events.left(tx, participant, reason, removedBy))
+                .discardItems();
     }
 
     private Uni<RoomDetails> details(Room room) {
@@ -303,6 +297,13 @@ public class RoomService {
 
     private Uni<Void> record(Room room, Instant at, Kind kind, String userId, ParticipantRole role, String detail) {
         return timeline.persist(TimelineEntry.of(room.id, at, kind, userId, role, detail)).replaceWithVoid();
+    }
+
+    private static LockedRoom requireFound(LockedRoom room, UUID roomId) {
+        if (room == null) {
+            throw ProblemException.notFound("Room " + roomId + " does not exist.");
+        }
+        return room;
     }
 
     private static Room requireFound(Room room, UUID roomId) {

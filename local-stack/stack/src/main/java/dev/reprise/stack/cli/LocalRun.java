@@ -56,8 +56,7 @@ public final class LocalRun {
     public static final int DEFAULT_POSTGRES_PORT = 15432;
     public static final int DEFAULT_S3_PORT = 19000;
     /** Default JVM options of each service; override with --service-jvm-opts or REPRISE_SERVICE_JVM_OPTS. */
-    public static final String DEFAULT_SERVICE_JVM_OPTS =
-            "-Xms32m -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData";
+    public static final String DEFAULT_SERVICE_JVM_OPTS = ServiceJvm.DEFAULT_JVM_OPTIONS;
     /** Main class inside every quarkus-run.jar. */
 
     private static final PrintStream OUT = System.out;

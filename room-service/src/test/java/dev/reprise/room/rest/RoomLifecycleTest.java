@@ -25,11 +25,16 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -177,6 +182,65 @@ class RoomLifecycleTest {
         EventType<?> eventType = EventCatalog.byType(type).orElseThrow();
         assertThat(eventType.topic()).isEqualTo(Topic.ROOM);
         assertThat(EventSchemas.violations(eventType, event.value())).as("schema violations of " + type).isEmpty();
+    }
+
+    /**
+     * Six users join and leave one room, each from two devices at once, so their joins and leaves race. Every
+     * change is decided under the room's row lock, so each user's story on Kafka must still alternate
+     * joined/left, match the timeline entry for entry, and end with everyone but the host gone.
+     */
+    @Test
+    void racingJoinsAndLeavesInOneRoomKeepEveryUsersStoryInOrder() throws Exception {
+        String host = uniqueUser("host");
+        String roomId = RoomApi.createLiveRoom(host, Map.of());
+        List<String> crowd = java.util.stream.IntStream.range(0, 6).mapToObj(i -> uniqueUser("crowd" + i)).toList();
+        try (TopicTail roomTopic = TopicTail.fromEnd(Topic.ROOM.topicName())) {
+            ExecutorService devices = Executors.newFixedThreadPool(crowd.size() * 2);
+            try {
+                List<Future<?>> running = new ArrayList<>();
+                for (String user : crowd) {
+                    for (int device = 0; device < 2; device++) {
+                        running.add(devices.submit(() -> {
+                            for (int cycle = 0; cycle < 5; cycle++) {
+                                join(user, roomId).statusCode(200);
+                                as(user).post("/rooms/{id}/leave", roomId).then().statusCode(204);
+                            }
+                        }));
+                    }
+                }
+                for (Future<?> device : running) {
+                    device.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                devices.shutdownNow();
+            }
+            as(host).get("/rooms/{id}", roomId).then().body("participants.userId", contains(host));
+
+            var timeline = as(host).get("/rooms/{id}/timeline", roomId).then().statusCode(200).extract().jsonPath();
+            Map<String, List<String>> kindsByUser = new java.util.HashMap<>();
+            for (String user : crowd) {
+                List<String> kinds = timeline.getList("findAll { it.userId == '" + user + "' }.kind", String.class);
+                assertThat(kinds).as("timeline of %s", user).isNotEmpty().last().isEqualTo("LEFT");
+                for (int i = 0; i < kinds.size(); i++) {
+                    assertThat(kinds.get(i)).as("entry %d of %s", i, user).isEqualTo(i % 2 == 0 ? "JOINED" : "LEFT");
+                }
+                kindsByUser.put(user, kinds);
+            }
+            int changes = kindsByUser.values().stream().mapToInt(List::size).sum();
+
+            List<ConsumerRecord<String, byte[]>> events = roomTopic.awaitRecords(record -> roomId.equals(record.key())
+                    && header(record, CloudEventHeaders.TYPE).startsWith("dev.reprise.room.participant."),
+                    changes, Duration.ofSeconds(30));
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            Map<String, List<String>> eventKindsByUser = new java.util.HashMap<>();
+            for (ConsumerRecord<String, byte[]> event : events) {
+                String user = json.readTree(event.value()).get("userId").asText();
+                String kind = EventCatalog.PARTICIPANT_JOINED.type().equals(header(event, CloudEventHeaders.TYPE))
+                        ? "JOINED" : "LEFT";
+                eventKindsByUser.computeIfAbsent(user, u -> new ArrayList<>()).add(kind);
+            }
+            assertThat(eventKindsByUser).isEqualTo(kindsByUser);
+        }
     }
 
     static String header(ConsumerRecord<String, byte[]> record, String name) {

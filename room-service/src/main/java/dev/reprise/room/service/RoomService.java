@@ -14,6 +14,7 @@ import dev.reprise.room.config.RoomConfig;
 import dev.reprise.room.messaging.RoomEvents;
 import dev.reprise.room.repository.ParticipantRepository;
 import dev.reprise.room.repository.PresenceRepository;
+import dev.reprise.room.repository.PresenceRepository.Change;
 import dev.reprise.room.repository.PresenceRepository.LockedRoom;
 import dev.reprise.room.repository.RoomRepository;
 import dev.reprise.room.repository.TimelineRepository;
@@ -91,26 +92,23 @@ public class RoomService {
 
     /** Joins as a listener (the host rejoins as host). Joining again while present changes nothing. */
     public Uni<Participant> join(UUID roomId, String userId) {
-        return presence.inTransaction(tx -> presence.lockRoom(tx, roomId, userId).flatMap(room -> {
+        return presence.change(roomId, userId, (tx, room) -> {
             requireFound(room, roomId);
             if (room.hasEnded()) {
                 throw ProblemException.conflict("room-ended", "Room has ended", "Room " + roomId + " has ended.");
             }
             if (room.isPresent()) {
-                return Uni.createFrom().item(room.participant());
+                return Change.none(room.participant());
             }
             Instant now = now();
             ParticipantRole role = room.isHost(userId) ? ParticipantRole.HOST : ParticipantRole.LISTENER;
             Participant participant = room.participant() == null
                     ? Participant.arrive(roomId, userId, role, now)
                     : room.participant().rejoin(role, now);
-            // Pipelined on the connection: both statements go out before the first answer comes back.
-            return Uni.combine().all()
-                    .unis(presence.arrive(tx, participant, TimelineEntry.of(roomId, now, Kind.JOINED, userId, role, null)),
-                            events.joined(tx, participant))
-                    .discardItems()
-                    .replaceWith(participant);
-        }));
+            TimelineEntry entry = TimelineEntry.of(roomId, now, Kind.JOINED, userId, role, null);
+            return new Change<>(participant,
+                    List.of(presence.arrive(tx, participant, entry), events.joined(tx, participant)));
+        });
     }
 
     @WithTransaction
@@ -168,12 +166,12 @@ public class RoomService {
 
     /** Leaving twice, or leaving a room one never joined, changes nothing. */
     public Uni<Void> leave(UUID roomId, String userId) {
-        return presence.inTransaction(tx -> presence.lockRoom(tx, roomId, userId)
-                .flatMap(room -> depart(tx, requireFound(room, roomId), LeaveReason.LEFT, null)));
+        return presence.change(roomId, userId,
+                (tx, room) -> depart(tx, requireFound(room, roomId), LeaveReason.LEFT, null));
     }
 
     public Uni<Void> remove(UUID roomId, String callerId, String userId) {
-        return presence.inTransaction(tx -> presence.lockRoom(tx, roomId, userId).flatMap(room -> {
+        return presence.change(roomId, userId, (tx, room) -> {
             requireFound(room, roomId);
             if (!room.isHost(callerId)) {
                 throw ProblemException.forbidden("Only the host can remove participants from room " + roomId + ".");
@@ -183,7 +181,7 @@ public class RoomService {
                         "The host leaves or ends the room instead.");
             }
             return depart(tx, room, LeaveReason.REMOVED, callerId);
-        }));
+        });
     }
 
     /** The host, or a moderator, ends the room. Ending an ended room changes nothing. */
@@ -262,9 +260,9 @@ public class RoomService {
      * A present participant leaves or is removed; anyone else, or an ended room, changes nothing. When the
      * host leaves, the room ends unless they are back within the grace period.
      */
-    private Uni<Void> depart(SqlConnection tx, LockedRoom room, LeaveReason reason, String removedBy) {
+    private Change<Void> depart(SqlConnection tx, LockedRoom room, LeaveReason reason, String removedBy) {
         if (room.hasEnded() || !room.isPresent()) {
-            return Uni.createFrom().voidItem();
+            return Change.none(null);
         }
         Instant now = now();
         Participant participant = room.participant();
@@ -272,9 +270,8 @@ public class RoomService {
         Kind kind = reason == LeaveReason.REMOVED ? Kind.REMOVED : Kind.LEFT;
         TimelineEntry entry = TimelineEntry.of(room.roomId(), now, kind, participant.userId, participant.role,
                 removedBy == null ? null : "removed by " + removedBy);
-        return Uni.combine().all()
-                .unis(presence.depart(tx, participant, entry), events.left(tx, participant, reason, removedBy))
-                .discardItems();
+        return new Change<>(null,
+                List.of(presence.depart(tx, participant, entry), events.left(tx, participant, reason, removedBy)));
     }
 
     private Uni<RoomDetails> details(Room room) {

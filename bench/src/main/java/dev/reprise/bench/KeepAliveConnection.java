@@ -10,7 +10,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One keep-alive HTTP/1.1 connection that sends body-less POSTs and reads the answers, for the load loop.
+ * One keep-alive HTTP/1.1 connection that sends body-less POSTs and reads the answers, for the load loop
+ * against a Reprise service (answers framed by Content-Length or chunked, as Quarkus sends them).
  * The load generator shares the two cores with the service it measures; the JDK's HttpClient took about
  * a fifth of the machine at full load, this takes a fraction of that, so the figures are the service's.
  */
@@ -30,6 +31,13 @@ final class KeepAliveConnection implements Closeable {
         socket.connect(new InetSocketAddress(host, port), 10_000);
         in = new BufferedInputStream(socket.getInputStream(), 8192);
         out = socket.getOutputStream();
+    }
+
+    private boolean closedByServer;
+
+    /** Whether the server said it closes this connection after its last answer: open a new one. */
+    boolean closedByServer() {
+        return closedByServer;
     }
 
     /** POSTs an empty body to {@code path} with the bearer token; returns the status code, body read and dropped. */
@@ -53,18 +61,28 @@ final class KeepAliveConnection implements Closeable {
                 length = Long.parseLong(value);
             } else if (name.equalsIgnoreCase("transfer-encoding") && value.equalsIgnoreCase("chunked")) {
                 chunked = true;
+            } else if (name.equalsIgnoreCase("connection") && value.equalsIgnoreCase("close")) {
+                closedByServer = true;
             }
         }
         if (chunked) {
-            for (long size = Long.parseLong(readLine().trim(), 16); size > 0; size = Long.parseLong(readLine().trim(), 16)) {
+            for (long size = chunkSize(); size > 0; size = chunkSize()) {
                 skip(size);
                 readLine();
             }
-            readLine();
+            while (!readLine().isEmpty()) {
+                // trailer fields, if any, up to the empty line
+            }
         } else {
             skip(length);
         }
         return code;
+    }
+
+    private long chunkSize() throws IOException {
+        String size = readLine();
+        int extension = size.indexOf(';');
+        return Long.parseLong((extension < 0 ? size : size.substring(0, extension)).trim(), 16);
     }
 
     private void skip(long bytes) throws IOException {

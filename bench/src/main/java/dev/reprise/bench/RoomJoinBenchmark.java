@@ -144,6 +144,7 @@ public final class RoomJoinBenchmark {
                     if (connection == null) {
                         connection = connect(port, joins);
                         if (connection == null) {
+                            pause(); // the service is not answering: do not spin on it
                             continue;
                         }
                     }
@@ -152,7 +153,8 @@ public final class RoomJoinBenchmark {
                     if (joined && left) {
                         cycles.incrementAndGet();
                         CHANGES.addAndGet(2);
-                    } else {
+                    }
+                    if (!joined || !left || connection.closedByServer()) {
                         close(connection); // start the next cycle on a fresh connection
                         connection = null;
                     }
@@ -171,6 +173,14 @@ public final class RoomJoinBenchmark {
         } catch (IOException e) {
             failures.failure();
             return null;
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

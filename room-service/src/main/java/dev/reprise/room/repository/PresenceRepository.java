@@ -64,6 +64,9 @@ public class PresenceRepository {
      * What a presence change answers, and the statements that make it so. Each element must be exactly one
      * statement on the change's connection: they are all sent at once, in order, with COMMIT right behind,
      * so a statement chained after another one's answer would run after the COMMIT, outside the transaction.
+     * Their parameters must match their columns' types: a statement the client itself refuses is never sent,
+     * so PostgreSQL would not abort the transaction and the COMMIT would keep the others. Every statement
+     * here runs in the tests, which is where such a mistake shows.
      */
     public record Change<T>(T result, List<Uni<?>> statements) {
 

@@ -17,7 +17,7 @@ public final class ServiceJvm {
      * serial collector with a small young generation; C1 only, since the services wait on PostgreSQL and
      * Kafka far more than they compute, and C2's profiles, code and compiler arenas cost about 20 MiB;
      * native-heap trimming, which hands the compilers' freed arenas back to the OS; metaspace returned in
-     * small granules.
+     * small granules (a JDK 17 option; later JDKs ignore it with a warning).
      */
     public static final String DEFAULT_JVM_OPTIONS = "-XX:+UseSerialGC -Xms16m -Xmn8m -Xmx192m"
             + " -XX:TieredStopAtLevel=1 -XX:TrimNativeHeapInterval=2000 -XX:MetaspaceReclaimPolicy=aggressive"

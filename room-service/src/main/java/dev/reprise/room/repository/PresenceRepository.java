@@ -111,7 +111,7 @@ public class PresenceRepository {
                 INSERT INTO timeline_entry (room_id, at, kind, user_id, role, detail) VALUES ($2, $6, $7, $8, $9, $10)""")
                 .execute(Tuple.from(new Object[] { participant.id, participant.roomId, participant.userId,
                         participant.role.name(), utc(participant.joinedAt), utc(entry.at), entry.kind.name(),
-                        entry.userId, entry.role == null ? null : entry.role.name(), entry.detail }))
+                        entry.userId, nameOf(entry.role), entry.detail }))
                 .replaceWithVoid();
     }
 
@@ -129,7 +129,7 @@ public class PresenceRepository {
                 INSERT INTO timeline_entry (room_id, at, kind, user_id, role, detail) VALUES ($1, $4, $5, $6, $7, $8)""")
                 .execute(Tuple.from(new Object[] { participant.roomId, participant.userId, utc(participant.leftAt),
                         utc(entry.at), entry.kind.name(), entry.userId,
-                        entry.role == null ? null : entry.role.name(), entry.detail }))
+                        nameOf(entry.role), entry.detail }))
                 .replaceWithVoid();
     }
 
@@ -173,6 +173,10 @@ public class PresenceRepository {
         }
         return new LockedRoom(roomId, room.getString("host_id"), RoomStatus.valueOf(room.getString("status")),
                 participant);
+    }
+
+    private static String nameOf(ParticipantRole role) {
+        return role == null ? null : role.name();
     }
 
     private static Instant instant(OffsetDateTime time) {

@@ -77,11 +77,11 @@ public class RoomService {
     @WithTransaction
     public Uni<RoomDetails> start(UUID roomId, String callerId) {
         return lockRoom(roomId).flatMap(room -> {
-            requireHost(room, callerId, "start");
+            requireHost(room.hostId, room.id, callerId, "start");
             if (room.status == RoomStatus.LIVE) {
                 return details(room);
             }
-            requireNotEnded(room);
+            requireNotEnded(room.hasEnded(), room.id);
             room.start(now());
             return record(room, room.startedAt, Kind.ROOM_STARTED, callerId, ParticipantRole.HOST, null)
                     .call(() -> events.started(room))
@@ -94,9 +94,7 @@ public class RoomService {
     public Uni<Participant> join(UUID roomId, String userId) {
         return presence.change(roomId, userId, (tx, room) -> {
             requireFound(room, roomId);
-            if (room.hasEnded()) {
-                throw ProblemException.conflict("room-ended", "Room has ended", "Room " + roomId + " has ended.");
-            }
+            requireNotEnded(room.hasEnded(), roomId);
             if (room.isPresent()) {
                 return Change.none(room.participant());
             }
@@ -114,8 +112,8 @@ public class RoomService {
     @WithTransaction
     public Uni<Participant> invite(UUID roomId, String callerId, String userId) {
         return lockRoom(roomId).flatMap(room -> {
-            requireHost(room, callerId, "invite speakers in");
-            requireNotEnded(room);
+            requireHost(room.hostId, room.id, callerId, "invite speakers in");
+            requireNotEnded(room.hasEnded(), room.id);
             return participants.findInRoom(roomId, userId).flatMap(participant -> {
                 if (participant == null || !participant.present || participant.role != ParticipantRole.LISTENER) {
                     throw ProblemException.conflict("not-a-listener", "Not a listener",
@@ -143,7 +141,7 @@ public class RoomService {
                     ProblemException.forbidden("Only " + userId + " can accept their own invitation."));
         }
         return lockRoom(roomId).flatMap(room -> {
-            requireNotEnded(room);
+            requireNotEnded(room.hasEnded(), room.id);
             return participants.findInRoom(roomId, userId).flatMap(participant -> {
                 if (participant != null && participant.present && participant.role == ParticipantRole.SPEAKER) {
                     return Uni.createFrom().item(participant);
@@ -173,9 +171,7 @@ public class RoomService {
     public Uni<Void> remove(UUID roomId, String callerId, String userId) {
         return presence.change(roomId, userId, (tx, room) -> {
             requireFound(room, roomId);
-            if (!room.isHost(callerId)) {
-                throw ProblemException.forbidden("Only the host can remove participants from room " + roomId + ".");
-            }
+            requireHost(room.hostId(), roomId, callerId, "remove participants from");
             if (room.isHost(userId)) {
                 throw ProblemException.conflict("host-not-removable", "Host cannot be removed",
                         "The host leaves or ends the room instead.");
@@ -296,29 +292,23 @@ public class RoomService {
         return timeline.persist(TimelineEntry.of(room.id, at, kind, userId, role, detail)).replaceWithVoid();
     }
 
-    private static LockedRoom requireFound(LockedRoom room, UUID roomId) {
+    /** A Room, or a LockedRoom on the presence path. */
+    private static <R> R requireFound(R room, UUID roomId) {
         if (room == null) {
             throw ProblemException.notFound("Room " + roomId + " does not exist.");
         }
         return room;
     }
 
-    private static Room requireFound(Room room, UUID roomId) {
-        if (room == null) {
-            throw ProblemException.notFound("Room " + roomId + " does not exist.");
-        }
-        return room;
-    }
-
-    private static void requireHost(Room room, String callerId, String action) {
-        if (!room.isHost(callerId)) {
-            throw ProblemException.forbidden("Only the host can " + action + " room " + room.id + ".");
+    private static void requireHost(String hostId, UUID roomId, String callerId, String action) {
+        if (!hostId.equals(callerId)) {
+            throw ProblemException.forbidden("Only the host can " + action + " room " + roomId + ".");
         }
     }
 
-    private static void requireNotEnded(Room room) {
-        if (room.hasEnded()) {
-            throw ProblemException.conflict("room-ended", "Room has ended", "Room " + room.id + " has ended.");
+    private static void requireNotEnded(boolean ended, UUID roomId) {
+        if (ended) {
+            throw ProblemException.conflict("room-ended", "Room has ended", "Room " + roomId + " has ended.");
         }
     }
 

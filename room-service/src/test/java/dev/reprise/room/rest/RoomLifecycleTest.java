@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reprise.contracts.CloudEventHeaders;
 import dev.reprise.contracts.EventCatalog;
 import dev.reprise.contracts.EventType;
@@ -26,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -193,7 +196,7 @@ class RoomLifecycleTest {
     void racingJoinsAndLeavesInOneRoomKeepEveryUsersStoryInOrder() throws Exception {
         String host = uniqueUser("host");
         String roomId = RoomApi.createLiveRoom(host, Map.of());
-        List<String> crowd = java.util.stream.IntStream.range(0, 6).mapToObj(i -> uniqueUser("crowd" + i)).toList();
+        List<String> crowd = IntStream.range(0, 6).mapToObj(i -> uniqueUser("crowd" + i)).toList();
         try (TopicTail roomTopic = TopicTail.fromEnd(Topic.ROOM.topicName())) {
             ExecutorService devices = Executors.newFixedThreadPool(crowd.size() * 2);
             try {
@@ -217,7 +220,7 @@ class RoomLifecycleTest {
             as(host).get("/rooms/{id}", roomId).then().body("participants.userId", contains(host));
 
             var timeline = as(host).get("/rooms/{id}/timeline", roomId).then().statusCode(200).extract().jsonPath();
-            Map<String, List<String>> kindsByUser = new java.util.HashMap<>();
+            Map<String, List<String>> kindsByUser = new HashMap<>();
             for (String user : crowd) {
                 List<String> kinds = timeline.getList("findAll { it.userId == '" + user + "' }.kind", String.class);
                 assertThat(kinds).as("timeline of %s", user).isNotEmpty().last().isEqualTo("LEFT");
@@ -231,8 +234,8 @@ class RoomLifecycleTest {
             List<ConsumerRecord<String, byte[]>> events = roomTopic.awaitRecords(record -> roomId.equals(record.key())
                     && header(record, CloudEventHeaders.TYPE).startsWith("dev.reprise.room.participant."),
                     changes, Duration.ofSeconds(30));
-            var json = new com.fasterxml.jackson.databind.ObjectMapper();
-            Map<String, List<String>> eventKindsByUser = new java.util.HashMap<>();
+            var json = new ObjectMapper();
+            Map<String, List<String>> eventKindsByUser = new HashMap<>();
             for (ConsumerRecord<String, byte[]> event : events) {
                 String user = json.readTree(event.value()).get("userId").asText();
                 String kind = EventCatalog.PARTICIPANT_JOINED.type().equals(header(event, CloudEventHeaders.TYPE))

@@ -55,9 +55,6 @@ public final class LocalRun {
     public static final int DEFAULT_KAFKA_PORT = 19092;
     public static final int DEFAULT_POSTGRES_PORT = 15432;
     public static final int DEFAULT_S3_PORT = 19000;
-    /** Default JVM options of each service; override with --service-jvm-opts or REPRISE_SERVICE_JVM_OPTS. */
-    public static final String DEFAULT_SERVICE_JVM_OPTS = ServiceJvm.DEFAULT_JVM_OPTIONS;
-    /** Main class inside every quarkus-run.jar. */
 
     private static final PrintStream OUT = System.out;
     private static final PrintStream ERR = System.err;
@@ -136,7 +133,9 @@ public final class LocalRun {
         boolean noServices = a.flag("--no-services");
         String only = a.value("--services", null);
         String env = System.getenv("REPRISE_SERVICE_JVM_OPTS");
-        String jvmOpts = a.value("--service-jvm-opts", env == null || env.isBlank() ? DEFAULT_SERVICE_JVM_OPTS : env);
+        // Services' JVM options: --service-jvm-opts, else REPRISE_SERVICE_JVM_OPTS, else the footprint defaults.
+        String jvmOpts = a.value("--service-jvm-opts",
+                env == null || env.isBlank() ? ServiceJvm.DEFAULT_JVM_OPTIONS : env);
         StackOptions options = StackOptions.builder()
                 .dataDir(data)
                 .kafkaPort(a.intValue("--kafka-port", DEFAULT_KAFKA_PORT))

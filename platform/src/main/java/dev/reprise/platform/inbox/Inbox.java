@@ -1,20 +1,29 @@
 package dev.reprise.platform.inbox;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.function.Function;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jboss.logging.Logger;
 
 /**
- * Idempotent consumption: an event's effect and the record that it was processed commit together,
- * so a redelivered event (consumer restart, relay duplicate) finds the record and has no second effect.
+ * Idempotent consumption: an event's effect and the record that it was processed commit together, so a
+ * redelivered event (consumer restart, relay duplicate, a replica processing it at the same time) finds the
+ * record and has no second effect.
  *
- * <p>Use from an {@code @Incoming} method that takes a {@code ConsumerRecord<String, byte[]>} and returns
- * the {@code Uni}. A failure is retried with backoff; what still fails, and any poison event at once,
- * fails the message, which the channel's {@code dead-letter-queue} failure strategy sends to the
- * service's dead-letter topic with the error, so the partition moves on.
+ * <p>Failures are sorted by whether anything could ever make them succeed. Poison (no usable envelope, data that
+ * does not read as its type, a type or version this build does not know, or a handler's
+ * {@link PoisonEventException}) is dead-lettered at once, with the reason in the record's headers. Anything else
+ * (the database down or failing over, a time-out, a conflict, a bug) is retried with back-off and without limit
+ * while the partition waits: an event is never dropped because a dependency was briefly away, and a consumer that
+ * stays stuck shows in {@code /q/health/well} and the {@code reprise.inbox.retries} metric.
  */
 @ApplicationScoped
 public class Inbox {
@@ -22,32 +31,70 @@ public class Inbox {
     private static final Logger LOG = Logger.getLogger(Inbox.class);
 
     private final InboxConfig config;
+    private final Counter retries;
+    private final Counter deadLettered;
+    private final Map<String, Retrying> retrying = new ConcurrentHashMap<>();
 
-    public Inbox(InboxConfig config) {
+    public Inbox(InboxConfig config, MeterRegistry registry) {
         this.config = config;
+        this.retries = registry.counter("reprise.inbox.retries");
+        this.deadLettered = registry.counter("reprise.inbox.dead.lettered");
     }
 
-    /**
-     * Runs {@code effect} once per CloudEvents id for {@code consumer}, in one transaction with the
-     * processed-event record.
-     *
-     * @param consumer a stable name of the consuming logic; two consumers of one event each run once
-     */
-    public Uni<Void> processOnce(String consumer, ConsumerRecord<String, byte[]> record,
-            Function<IncomingEvent, Uni<?>> effect) {
-        IncomingEvent event;
-        try {
-            event = IncomingEvent.from(record);
-        } catch (PoisonEventException e) {
-            LOG.errorf("Dead-lettering a record of %s: %s", record.topic(), e.getMessage());
-            return Uni.createFrom().failure(e);
-        }
-        return Uni.createFrom().deferred(() -> Panache.withTransaction(() -> markProcessed(consumer, event)
-                        .flatMap(first -> first ? effect.apply(event).replaceWithVoid() : skipDuplicate(consumer, event))))
+    /** A consumer named {@code name}: stable, since its processed events are remembered under it. */
+    public InboxConsumer consumer(String name) {
+        return new InboxConsumer(name, this);
+    }
+
+    /** An event being retried now, as health shows it. */
+    public record Retrying(String consumer, String eventId, String type, Instant since, AtomicInteger attempts,
+            String lastError) {
+    }
+
+    /** Events each consumer is retrying now (at most one per consumer: a consumer handles one at a time). */
+    public Map<String, Retrying> retrying() {
+        return Map.copyOf(retrying);
+    }
+
+    InboxConfig config() {
+        return config;
+    }
+
+    Uni<Void> processOnce(String consumer, ConsumerRecord<String, byte[]> record, IncomingEvent event,
+            Supplier<Uni<?>> effect) {
+        Uni<Void> attempt = Uni.createFrom().deferred(() -> Panache.withTransaction(() -> markProcessed(consumer, event)
+                        .flatMap(first -> first ? effect.get().replaceWithVoid() : skipDuplicate(consumer, event))))
+                .ifNoItem().after(config.attemptTimeout()).fail();
+        return attempt
                 .onFailure(failure -> !(failure instanceof PoisonEventException))
-                .retry().withBackOff(config.initialBackoff(), config.maxBackoff()).atMost(config.attempts() - 1L)
-                .onFailure().invoke(failure -> LOG.errorf(failure, "Dead-lettering event %s (%s) for %s",
-                        event.id(), event.type(), consumer));
+                .invoke(failure -> noteRetry(consumer, event, failure))
+                .onFailure(failure -> !(failure instanceof PoisonEventException))
+                .retry().withBackOff(config.initialBackoff(), config.maxBackoff()).withJitter(0.2).indefinitely()
+                .onTermination().invoke(() -> retrying.remove(consumer))
+                .onFailure(PoisonEventException.class)
+                .recoverWithUni(poison -> deadLetter(consumer, record, (PoisonEventException) poison));
+    }
+
+    /** Fails the message with the reason, which the channel's dead-letter strategy puts in the record's headers. */
+    Uni<Void> deadLetter(String consumer, ConsumerRecord<String, byte[]> record, PoisonEventException poison) {
+        deadLettered.increment();
+        LOG.errorf("Dead-lettering the record at %s-%d@%d for %s: %s", record.topic(), record.partition(),
+                record.offset(), consumer, poison.getMessage());
+        return Uni.createFrom().failure(poison);
+    }
+
+    private void noteRetry(String consumer, IncomingEvent event, Throwable failure) {
+        retries.increment();
+        Retrying current = retrying.compute(consumer, (name, previous) -> previous != null
+                && previous.eventId().equals(event.id())
+                        ? new Retrying(name, event.id(), event.type(), previous.since(), previous.attempts(), failure.toString())
+                        : new Retrying(name, event.id(), event.type(), Instant.now(), new AtomicInteger(), failure.toString()));
+        int attempts = current.attempts().incrementAndGet();
+        // Every failure of a short outage is worth a line; a long one every tenth attempt.
+        if (attempts <= 5 || attempts % 10 == 0) {
+            LOG.warnf("Event %s (%s) failed for %s, attempt %d; retrying with back-off: %s", event.id(), event.type(),
+                    consumer, attempts, failure.toString());
+        }
     }
 
     private static Uni<Boolean> markProcessed(String consumer, IncomingEvent event) {

@@ -11,6 +11,13 @@ public interface OutboxConfig {
     @WithDefault("/reprise/${quarkus.application.name}")
     String source();
 
+    /**
+     * Largest event (key, data and headers) the outbox accepts; larger ones are refused when written. Below the
+     * broker's {@code message.max.bytes} and the producer's {@code max.request.size} (1 MiB by default).
+     */
+    @WithDefault("1000000")
+    int maxEventBytes();
+
     Relay relay();
 
     interface Relay {
@@ -22,16 +29,30 @@ public interface OutboxConfig {
         @WithDefault("50ms")
         Duration pollInterval();
 
-        /** Rows published per slot and transaction. */
+        /** Rows published per round (one database and one Kafka transaction), over all the slots it took. */
         @WithDefault("500")
         int batchSize();
 
-        /** How long the relay waits for the broker to acknowledge a batch before retrying it. */
+        /**
+         * Most slots (of {@link Outbox#SLOTS}) one relay takes per round, so that the replicas of a service share
+         * the work; a relay alone still reaches every slot, since it starts each round at the next slot.
+         */
+        @WithDefault("8")
+        int slotsPerRound();
+
+        /**
+         * How long the relay waits for the broker to acknowledge a round; also the producer's delivery timeout,
+         * so nothing of an abandoned round can be delivered later.
+         */
         @WithDefault("30s")
         Duration sendTimeout();
 
         /** Longest pause between attempts while the database or the broker is failing. */
         @WithDefault("10s")
         Duration maxBackoff();
+
+        /** First wait before a key the broker refused for good is tried again; doubles up to an hour. */
+        @WithDefault("30s")
+        Duration blockedKeyRetry();
     }
 }

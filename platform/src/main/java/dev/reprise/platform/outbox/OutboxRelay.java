@@ -11,108 +11,328 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
 /**
- * Publishes committed outbox rows to Kafka as CloudEvents (binary mode), oldest first.
+ * Publishes committed outbox rows to Kafka as CloudEvents (binary mode), each key's in the order of their ids.
  *
- * <p>Any number of relays may run against one outbox table (one per service replica). A relay works
- * only on the slots of the key space whose transaction-scoped advisory lock it got, and deletes rows in
- * the same transaction after the broker acknowledged them, so a key's events leave in order and a
- * row is published twice only when a relay dies between the acknowledgement and the commit
- * (consumers absorb that duplicate by its {@code ce_id}).
+ * <p>A round is one database transaction and one Kafka transaction:
+ * <ol>
+ * <li>take the advisory locks of up to {@code slotsPerRound} slots that have rows and that no other relay holds
+ *     (one statement), starting at the slot after the previous round's first, so replicas share the slots;</li>
+ * <li>read those slots' oldest rows in a later statement, whose snapshot is taken after the locks are held, so a
+ *     row another relay published and deleted just before is never read again;</li>
+ * <li>send them in a Kafka transaction and commit it: consumers that read committed records (the contract says
+ *     they must) see all of the round or none of it, so a record that failed never leaves a gap that a later
+ *     record of its key could jump, and a round abandoned on a time-out can never be delivered afterwards;</li>
+ * <li>delete the rows and commit.</li>
+ * </ol>
+ * A row is published twice only when a relay dies between the Kafka commit and the database commit; the
+ * duplicate comes after the original in the log and consumers absorb it by its {@code ce_id}.
+ *
+ * <p>When the broker refuses a record for good (too large for the topic, invalid), its key is blocked: the key's
+ * rows wait, in order, in {@code outbox_blocked_key} with the error, and every other key goes on; the key is tried
+ * again after a back-off. Any other failure (broker or database down, time-out) fails the round; the service
+ * retries it with back-off.
  *
  * <p>Blocking by design: it runs on its own thread, never on an event loop.
  */
-public final class OutboxRelay {
+public final class OutboxRelay implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
-    /** First half of the advisory lock key, "RE" for Reprise; the slot is the second half. */
-    private static final int LOCK_CLASS = 0x5245;
+    /** First half of the slot locks' key, "RE" for Reprise; the slot is the second half. */
+    static final int LOCK_CLASS = 0x5245;
     private static final Duration DB_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration MAX_BLOCKED_RETRY = Duration.ofHours(1);
 
     private final Pool pool;
-    private final Producer<String, byte[]> producer;
-    private final int batchSize;
-    private final Duration sendTimeout;
+    private final Supplier<Producer<String, byte[]>> producers;
+    private final Settings settings;
+    private Producer<String, byte[]> producer;
+    private int nextFirstSlot;
 
-    public OutboxRelay(Pool pool, Producer<String, byte[]> producer, int batchSize, Duration sendTimeout) {
-        this.pool = pool;
-        this.producer = producer;
-        this.batchSize = batchSize;
-        this.sendTimeout = sendTimeout;
+    /** How a relay works; {@link #of(OutboxConfig.Relay)} reads them from the service's configuration. */
+    public record Settings(int batchSize, int slotsPerRound, Duration sendTimeout, Duration blockedKeyRetry) {
+        public static Settings of(OutboxConfig.Relay relay) {
+            return new Settings(relay.batchSize(), relay.slotsPerRound(), relay.sendTimeout(), relay.blockedKeyRetry());
+        }
+    }
+
+    /** What one round did. */
+    public record Round(int published, List<String> blockedKeys) {
+        static final Round IDLE = new Round(0, List.of());
     }
 
     /**
-     * Publishes at most one batch of pending rows from the slots no other relay holds right now; returns
-     * how many rows were published. One transaction: lock the free slots, read, send, delete, commit.
+     * @param producers makes a transactional producer with {@link #producerConfig}; called again after a fatal
+     *        producer error, with the same transactional id so the broker fences the broken one
      */
-    public int publishPending() {
+    public OutboxRelay(Pool pool, Supplier<Producer<String, byte[]>> producers, Settings settings) {
+        if (settings.slotsPerRound() < 1 || settings.batchSize() < 1) {
+            throw new IllegalArgumentException("batch size and slots per round must be positive: " + settings);
+        }
+        this.pool = pool;
+        this.producers = producers;
+        this.settings = settings;
+        this.nextFirstSlot = (int) (Math.random() * Outbox.SLOTS);
+    }
+
+    /** A relay with its own transactional producer on the given Kafka client settings. */
+    public static OutboxRelay create(Pool pool, Map<String, Object> kafkaConfig, String transactionalId,
+            Settings settings) {
+        Map<String, Object> producerConfig = producerConfig(kafkaConfig, transactionalId, settings.sendTimeout());
+        return new OutboxRelay(pool, () -> new KafkaProducer<>(producerConfig), settings);
+    }
+
+    /**
+     * Producer settings the relay relies on: transactions (which imply idempotence and {@code acks=all}), and
+     * time-outs no longer than a round's, so a round the relay gave up on cannot be delivered later.
+     */
+    public static Map<String, Object> producerConfig(Map<String, Object> kafkaConfig, String transactionalId,
+            Duration sendTimeout) {
+        Map<String, Object> settings = new HashMap<>(kafkaConfig);
+        int timeoutMs = (int) sendTimeout.toMillis();
+        settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        settings.put(ProducerConfig.ACKS_CONFIG, "all");
+        settings.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        settings.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        settings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.max(1_000, timeoutMs / 2));
+        settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs);
+        settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
+        settings.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 2 * timeoutMs);
+        settings.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, transactionalId);
+        settings.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        settings.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return settings;
+    }
+
+    /** Publishes at most one batch of pending rows from slots no other relay holds right now. */
+    public Round publishPending() {
         SqlConnection connection = pool.getConnection().await().atMost(DB_TIMEOUT);
         try {
             Transaction transaction = connection.begin().await().atMost(DB_TIMEOUT);
             try {
-                int published = publishFromFreeSlots(connection);
+                Round round = publishRound(connection);
                 transaction.commit().await().atMost(DB_TIMEOUT);
-                return published;
+                return round;
             } catch (RuntimeException e) {
                 transaction.rollback().await().atMost(DB_TIMEOUT);
                 throw e;
             }
         } finally {
+            // A connection closed with its transaction open has it rolled back by the client.
             connection.close().await().atMost(DB_TIMEOUT);
         }
     }
 
-    /** Number of rows not yet published. */
+    /** Number of rows not yet published (a count over the table: for tests and tools, not for every poll). */
     public long pending() {
         return pool.query("SELECT count(*) FROM outbox_event").execute().await().atMost(DB_TIMEOUT)
                 .iterator().next().getLong(0);
     }
 
-    private int publishFromFreeSlots(SqlConnection connection) {
-        // Locks are held until commit; a slot another relay holds is skipped, never waited for.
-        RowSet<Row> rows = connection.preparedQuery("""
-                WITH free_slots AS (
-                    SELECT slot FROM generate_series(0, $1 - 1) AS slot
-                    WHERE pg_try_advisory_xact_lock($2, slot))
-                SELECT id, event_id, topic, record_key, event_type, source, subject, occurred_at, payload
-                FROM outbox_event WHERE slot IN (SELECT slot FROM free_slots) ORDER BY id LIMIT $3""")
-                .execute(Tuple.of(Outbox.SLOTS, LOCK_CLASS, batchSize)).await().atMost(DB_TIMEOUT);
-        if (rows.size() == 0) {
-            return 0;
-        }
-        List<Long> ids = new ArrayList<>(rows.size());
-        List<Future<RecordMetadata>> acknowledgements = new ArrayList<>(rows.size());
-        for (Row row : rows) {
-            ids.add(row.getLong("id"));
-            acknowledgements.add(producer.send(toRecord(row)));
-        }
-        awaitAll(acknowledgements);
-        connection.preparedQuery("DELETE FROM outbox_event WHERE id = ANY($1)")
-                .execute(Tuple.of(ids.toArray(new Long[0]))).await().atMost(DB_TIMEOUT);
-        LOG.debugf("Published %d events", ids.size());
-        return ids.size();
+    @Override
+    public void close() {
+        closeProducer(Duration.ofSeconds(5));
     }
 
-    private void awaitAll(List<Future<RecordMetadata>> acknowledgements) {
-        long deadline = System.nanoTime() + sendTimeout.toNanos();
-        for (Future<RecordMetadata> acknowledgement : acknowledgements) {
-            try {
-                acknowledgement.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new OutboxRelayException("Interrupted while waiting for the broker", e);
-            } catch (Exception e) {
-                throw new OutboxRelayException("The broker did not acknowledge the batch; it will be sent again", e);
+    private Round publishRound(SqlConnection connection) {
+        Integer[] slots = takeSlots(connection);
+        if (slots.length == 0) {
+            return Round.IDLE;
+        }
+        int perSlot = Math.max(1, (settings.batchSize() + slots.length - 1) / slots.length);
+        RowSet<Row> rows = connection.preparedQuery("""
+                SELECT e.id, e.event_id, e.topic, e.record_key, e.event_type, e.source, e.subject, e.occurred_at,
+                       e.payload, (b.record_key IS NOT NULL AND e.id >= b.outbox_id) AS retries_blocked
+                FROM unnest($1::int[]) AS s(slot)
+                CROSS JOIN LATERAL (
+                    SELECT o.* FROM outbox_event o
+                    WHERE o.slot = s.slot AND NOT EXISTS (
+                        SELECT 1 FROM outbox_blocked_key w
+                        WHERE w.record_key = o.record_key AND w.retry_at > now() AND o.id >= w.outbox_id)
+                    ORDER BY o.id LIMIT $2) e
+                LEFT JOIN outbox_blocked_key b ON b.record_key = e.record_key
+                ORDER BY e.id""")
+                .execute(Tuple.of(slots, perSlot)).await().atMost(DB_TIMEOUT);
+        if (rows.size() == 0) {
+            return Round.IDLE;
+        }
+        List<Long> ids = new ArrayList<>(rows.size());
+        List<String> retriedKeys = new ArrayList<>();
+        List<Row> sent = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            ids.add(row.getLong("id"));
+            sent.add(row);
+            if (row.getBoolean("retries_blocked") && !retriedKeys.contains(row.getString("record_key"))) {
+                retriedKeys.add(row.getString("record_key"));
             }
+        }
+        Map<String, Refusal> refused = send(sent);
+        if (!refused.isEmpty()) {
+            block(connection, refused);
+            return new Round(0, List.copyOf(refused.keySet()));
+        }
+        connection.preparedQuery("DELETE FROM outbox_event WHERE id = ANY($1)")
+                .execute(Tuple.of(ids.toArray(new Long[0]))).await().atMost(DB_TIMEOUT);
+        if (!retriedKeys.isEmpty()) {
+            connection.preparedQuery("DELETE FROM outbox_blocked_key WHERE record_key = ANY($1)")
+                    .execute(Tuple.of(retriedKeys.toArray(new String[0]))).await().atMost(DB_TIMEOUT);
+            LOG.infof("Outbox keys %s are publishing again", retriedKeys);
+        }
+        LOG.debugf("Published %d events from slots %s", ids.size(), List.of(slots));
+        return new Round(ids.size(), List.of());
+    }
+
+    private Integer[] takeSlots(SqlConnection connection) {
+        Integer[] order = new Integer[Outbox.SLOTS];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = (nextFirstSlot + i) % Outbox.SLOTS;
+        }
+        nextFirstSlot = (nextFirstSlot + 1) % Outbox.SLOTS;
+        return connection.preparedQuery("SELECT outbox_take_slots($1, $2, $3)")
+                .execute(Tuple.of(order, LOCK_CLASS, settings.slotsPerRound())).await().atMost(DB_TIMEOUT)
+                .iterator().next().getArrayOfIntegers(0);
+    }
+
+    /**
+     * Sends the rows in one Kafka transaction and commits it. Returns the keys whose record the broker refused
+     * for good (the transaction is then aborted, nothing of it is visible); throws on any other failure.
+     */
+    private Map<String, Refusal> send(List<Row> rows) {
+        Producer<String, byte[]> kafka = producer();
+        List<Future<RecordMetadata>> acknowledgements = new ArrayList<>(rows.size());
+        try {
+            kafka.beginTransaction();
+            for (Row row : rows) {
+                acknowledgements.add(kafka.send(toRecord(row)));
+            }
+            kafka.commitTransaction();
+            return Map.of();
+        } catch (RuntimeException failure) {
+            Map<String, Refusal> refused = refusals(rows, acknowledgements, failure);
+            abort(kafka);
+            if (refused.isEmpty()) {
+                throw new OutboxRelayException("The broker did not take the round; its events stay in the outbox", failure);
+            }
+            return refused;
+        }
+    }
+
+    /** The first record of each key that the broker refused for a reason no retry of the round can fix. */
+    private static Map<String, Refusal> refusals(List<Row> rows, List<Future<RecordMetadata>> acknowledgements,
+            RuntimeException failure) {
+        Map<String, Refusal> refused = new LinkedHashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            Throwable cause = i < acknowledgements.size() ? failureOf(acknowledgements.get(i))
+                    : i == acknowledgements.size() ? failure : null; // send() itself threw for this row
+            if (cause != null && isRefusedForGood(cause)) {
+                Row row = rows.get(i);
+                refused.putIfAbsent(row.getString("record_key"),
+                        new Refusal(row.getLong("id"), row.getUUID("event_id"),
+                                cause.getClass().getSimpleName() + ": " + cause.getMessage()));
+            }
+        }
+        return refused;
+    }
+
+    private static Throwable failureOf(Future<RecordMetadata> acknowledgement) {
+        if (!acknowledgement.isDone()) {
+            return null;
+        }
+        try {
+            acknowledgement.get();
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    static boolean isRefusedForGood(Throwable cause) {
+        return cause instanceof RecordTooLargeException || cause instanceof RecordBatchTooLargeException
+                || cause instanceof InvalidRecordException || cause instanceof InvalidTopicException
+                || cause instanceof InvalidTimestampException || cause instanceof SerializationException;
+    }
+
+    private void block(SqlConnection connection, Map<String, Refusal> refused) {
+        for (Map.Entry<String, Refusal> entry : refused.entrySet()) {
+            Row previous = connection.preparedQuery("""
+                    INSERT INTO outbox_blocked_key (record_key, outbox_id, event_id, error, attempts, first_failed_at, retry_at)
+                    VALUES ($1, $6, $2, $3, 1, now(), now() + $4 * interval '1 millisecond')
+                    ON CONFLICT (record_key) DO UPDATE SET outbox_id = EXCLUDED.outbox_id, event_id = EXCLUDED.event_id,
+                        error = EXCLUDED.error,
+                        attempts = outbox_blocked_key.attempts + 1,
+                        retry_at = now() + least($5, $4 * power(2, outbox_blocked_key.attempts)) * interval '1 millisecond'
+                    RETURNING attempts, retry_at""")
+                    .execute(Tuple.of(entry.getKey(), entry.getValue().eventId(), entry.getValue().error(),
+                            settings.blockedKeyRetry().toMillis(), MAX_BLOCKED_RETRY.toMillis(),
+                            entry.getValue().outboxId()))
+                    .await().atMost(DB_TIMEOUT).iterator().next();
+            LOG.errorf("The broker refused event %s of key %s for good (%s): the key's events wait, the other keys go"
+                    + " on; attempt %d, next try at %s", entry.getValue().eventId(), entry.getKey(),
+                    entry.getValue().error(), previous.getInteger("attempts"), previous.getOffsetDateTime("retry_at"));
+        }
+    }
+
+    private void abort(Producer<String, byte[]> kafka) {
+        try {
+            kafka.abortTransaction();
+        } catch (RuntimeException e) {
+            // Fatal for this producer (fenced, timed out, broken state): the next one, with the same
+            // transactional id, fences it and aborts whatever it left open.
+            LOG.warnf("Replacing the outbox producer after a failed abort: %s", e.toString());
+            closeProducer(Duration.ZERO);
+        }
+    }
+
+    private Producer<String, byte[]> producer() {
+        if (producer == null) {
+            Producer<String, byte[]> created = producers.get();
+            try {
+                created.initTransactions();
+            } catch (RuntimeException e) {
+                created.close(Duration.ZERO);
+                throw new OutboxRelayException("Cannot start the outbox producer", e);
+            }
+            producer = created;
+        }
+        return producer;
+    }
+
+    private void closeProducer(Duration timeout) {
+        if (producer != null) {
+            try {
+                producer.close(timeout);
+            } catch (RuntimeException e) {
+                LOG.debugf("Closing the outbox producer: %s", e.toString());
+            }
+            producer = null;
         }
     }
 
@@ -135,7 +355,10 @@ public final class OutboxRelay {
         record.headers().add(new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** A batch failed; its rows stay in the outbox and are sent again. */
+    private record Refusal(long outboxId, UUID eventId, String error) {
+    }
+
+    /** A round failed; its rows stay in the outbox and are sent again. */
     public static final class OutboxRelayException extends RuntimeException {
         OutboxRelayException(String message, Throwable cause) {
             super(message, cause);

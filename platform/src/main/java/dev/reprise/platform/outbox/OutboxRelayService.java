@@ -7,62 +7,82 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-/** Runs this replica's outbox relay on a thread of its own for the lifetime of the service. */
+/**
+ * Runs this replica's outbox relay on a thread of its own for the lifetime of the service, and reports on it:
+ * metrics {@code reprise.outbox.published}, {@code reprise.outbox.blocked.keys},
+ * {@code reprise.outbox.oldest.pending.seconds}, {@code reprise.outbox.seconds.since.success}, and the
+ * {@link OutboxHealthCheck}.
+ */
 @ApplicationScoped
 public class OutboxRelayService {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelayService.class);
+    /** How often the relay thread refreshes what health and metrics show (cheap, indexed queries). */
+    private static final Duration STATUS_INTERVAL = Duration.ofSeconds(5);
 
     private final Pool pool;
     private final OutboxConfig config;
     private final Map<String, Object> kafkaConfig;
     private final MeterRegistry registry;
+    private final String transactionalId;
     private final AtomicLong lastSuccess = new AtomicLong(System.currentTimeMillis());
 
     /** Held while a publishing round runs. */
     private final ReentrantLock round = new ReentrantLock();
     private volatile boolean running;
     private volatile boolean paused;
+    private volatile Status status = new Status(List.of(), 0, null);
+    private long statusRefreshedAt;
     private Thread thread;
-    private Producer<String, byte[]> producer;
     private OutboxRelay relay;
     private Counter published;
 
     public OutboxRelayService(Pool pool, OutboxConfig config,
-            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, MeterRegistry registry) {
+            @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, MeterRegistry registry,
+            @ConfigProperty(name = "quarkus.application.name") String application) {
         this.pool = pool;
         this.config = config;
         this.kafkaConfig = kafkaConfig;
         this.registry = registry;
+        // Unique per replica and start; kept for this process's lifetime, so a replaced producer fences the old one.
+        this.transactionalId = application + "-outbox-" + UUID.randomUUID();
+    }
+
+    /** A key the broker refused for good, with the error, as health shows it. */
+    public record BlockedKey(String key, UUID eventId, String error, int attempts, Instant since, Instant retryAt) {
+    }
+
+    /** What health and metrics show, refreshed by the relay thread. */
+    public record Status(List<BlockedKey> blockedKeys, double oldestPendingSeconds, String lastFailure) {
     }
 
     void onStart(@Observes StartupEvent event) {
-        producer = new KafkaProducer<>(producerConfig(kafkaConfig));
-        relay = new OutboxRelay(pool, producer, config.relay().batchSize(), config.relay().sendTimeout());
+        relay = OutboxRelay.create(pool, kafkaConfig, transactionalId, OutboxRelay.Settings.of(config.relay()));
         published = registry.counter("reprise.outbox.published");
         Gauge.builder("reprise.outbox.seconds.since.success",
                 () -> (System.currentTimeMillis() - lastSuccess.get()) / 1000.0).register(registry);
+        Gauge.builder("reprise.outbox.blocked.keys", () -> status.blockedKeys().size()).register(registry);
+        Gauge.builder("reprise.outbox.oldest.pending.seconds", () -> status.oldestPendingSeconds()).register(registry);
         paused = !config.relay().enabled();
         running = true;
         thread = new Thread(this::run, "outbox-relay");
         thread.setDaemon(true);
         thread.start();
-        LOG.infof("Outbox relay started (%s)", paused ? "paused by configuration" : "publishing");
+        LOG.infof("Outbox relay %s started (%s)", transactionalId, paused ? "paused by configuration" : "publishing");
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -75,22 +95,9 @@ public class OutboxRelayService {
                 Thread.currentThread().interrupt();
             }
         }
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(5));
+        if (relay != null) {
+            relay.close();
         }
-    }
-
-    /** Producer settings the relay relies on: every write on all in-sync replicas, no reordering on retry. */
-    public static Map<String, Object> producerConfig(Map<String, Object> kafkaConfig) {
-        Map<String, Object> settings = new HashMap<>(kafkaConfig);
-        settings.put(ProducerConfig.ACKS_CONFIG, "all");
-        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        settings.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-        settings.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 2);
-        settings.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "outbox-relay");
-        settings.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        settings.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        return settings;
     }
 
     /**
@@ -120,17 +127,22 @@ public class OutboxRelayService {
         return Instant.ofEpochMilli(lastSuccess.get());
     }
 
+    public Status status() {
+        return status;
+    }
+
     private void run() {
         Duration backoff = config.relay().pollInterval();
         while (running) {
             try {
-                int count = publishUnlessPaused();
+                OutboxRelay.Round done = publishUnlessPaused();
                 if (!paused) {
                     lastSuccess.set(System.currentTimeMillis());
                 }
-                published.increment(count);
+                published.increment(done.published());
                 backoff = config.relay().pollInterval();
-                if (count == 0) {
+                refreshStatus(null, !done.blockedKeys().isEmpty());
+                if (done.published() == 0 && done.blockedKeys().isEmpty()) {
                     sleep(config.relay().pollInterval());
                 }
             } catch (RuntimeException e) {
@@ -138,18 +150,45 @@ public class OutboxRelayService {
                     return;
                 }
                 LOG.warnf("Outbox relay failed, events stay in the outbox and are retried in %s: %s", backoff, e.toString());
+                status = new Status(status.blockedKeys(), status.oldestPendingSeconds(), e.toString());
                 sleep(backoff);
                 backoff = min(backoff.multipliedBy(2), config.relay().maxBackoff());
             }
         }
     }
 
-    private int publishUnlessPaused() {
+    private OutboxRelay.Round publishUnlessPaused() {
         round.lock();
         try {
-            return paused ? 0 : relay.publishPending();
+            return paused ? OutboxRelay.Round.IDLE : relay.publishPending();
         } finally {
             round.unlock();
+        }
+    }
+
+    /** Every few seconds, or at once when a key was just blocked; never lets a failure here stop the relay. */
+    private void refreshStatus(String failure, boolean now) {
+        long millis = System.currentTimeMillis();
+        if (!now && millis - statusRefreshedAt < STATUS_INTERVAL.toMillis()) {
+            return;
+        }
+        statusRefreshedAt = millis;
+        try {
+            List<BlockedKey> blocked = new ArrayList<>();
+            for (Row row : pool.query("""
+                    SELECT record_key, event_id, error, attempts, first_failed_at, retry_at
+                    FROM outbox_blocked_key ORDER BY first_failed_at LIMIT 20""").execute().await().atMost(STATUS_INTERVAL)) {
+                blocked.add(new BlockedKey(row.getString("record_key"), row.getUUID("event_id"), row.getString("error"),
+                        row.getInteger("attempts"), row.getOffsetDateTime("first_failed_at").toInstant(),
+                        row.getOffsetDateTime("retry_at").toInstant()));
+            }
+            // The oldest row by id: an index probe, as cheap with a million rows pending as with none.
+            Row oldest = pool.query("""
+                    SELECT coalesce(extract(epoch FROM now() - (SELECT occurred_at FROM outbox_event ORDER BY id LIMIT 1)), 0)""")
+                    .execute().await().atMost(STATUS_INTERVAL).iterator().next();
+            status = new Status(List.copyOf(blocked), Math.max(0, oldest.getDouble(0)), failure);
+        } catch (RuntimeException e) {
+            LOG.debugf("Cannot refresh the outbox status: %s", e.toString());
         }
     }
 

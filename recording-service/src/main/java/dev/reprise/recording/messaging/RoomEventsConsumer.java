@@ -1,28 +1,32 @@
 package dev.reprise.recording.messaging;
 
+import dev.reprise.contracts.EventCatalog;
 import dev.reprise.platform.inbox.Inbox;
+import dev.reprise.platform.inbox.InboxConsumer;
 import dev.reprise.recording.service.RoomPolicyProjection;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-/** Reads room-service's events; each takes effect once, however often it is delivered. */
+/** Reads room-service's events; each handled event takes effect once, however often it is delivered. */
 @ApplicationScoped
 public class RoomEventsConsumer {
 
     static final String CONSUMER = "recording-service.room-policy";
 
-    private final Inbox inbox;
-    private final RoomPolicyProjection projection;
+    private final InboxConsumer consumer;
 
     public RoomEventsConsumer(Inbox inbox, RoomPolicyProjection projection) {
-        this.inbox = inbox;
-        this.projection = projection;
+        this.consumer = inbox.consumer(CONSUMER)
+                .on(EventCatalog.ROOM_CREATED, projection::created)
+                .on(EventCatalog.ROOM_STARTED, projection::started)
+                .on(EventCatalog.SPEAKER_ADDED, projection::speakerAdded)
+                .on(EventCatalog.ROOM_ENDED, projection::ended);
     }
 
     @Incoming("room-events")
     public Uni<Void> consume(ConsumerRecord<String, byte[]> record) {
-        return inbox.processOnce(CONSUMER, record, projection::apply);
+        return consumer.handle(record);
     }
 }

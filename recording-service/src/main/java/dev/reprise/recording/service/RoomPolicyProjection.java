@@ -1,25 +1,26 @@
 package dev.reprise.recording.service;
 
-import dev.reprise.contracts.EventCatalog;
 import dev.reprise.contracts.room.RoomCreated;
 import dev.reprise.contracts.room.RoomEnded;
 import dev.reprise.contracts.room.RoomStarted;
 import dev.reprise.contracts.room.SpeakerAdded;
 import dev.reprise.platform.inbox.IncomingEvent;
+import dev.reprise.platform.inbox.PoisonEventException;
 import dev.reprise.recording.RoomRecordingPolicy;
 import dev.reprise.recording.SpeakerConsent;
 import dev.reprise.recording.repository.RoomPolicyRepository;
 import dev.reprise.recording.repository.SpeakerConsentRepository;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.UUID;
-import org.jboss.logging.Logger;
 
-/** Keeps each room's recording policy and its speakers' consent statements in step with room-service. */
+/**
+ * Keeps each room's recording policy and its speakers' consent statements in step with room-service. Each
+ * handler runs inside the inbox transaction. An event that needs a room this projection never saw is never
+ * dropped: where the event carries enough to build the room it does, otherwise it is dead-lettered with the
+ * reason, so it can be replayed once its room is known.
+ */
 @ApplicationScoped
 public class RoomPolicyProjection {
-
-    private static final Logger LOG = Logger.getLogger(RoomPolicyProjection.class);
 
     private final RoomPolicyRepository policies;
     private final SpeakerConsentRepository consents;
@@ -29,52 +30,43 @@ public class RoomPolicyProjection {
         this.consents = consents;
     }
 
-    /** Applies one room event; runs inside the inbox transaction. Types it does not need are skipped. */
-    public Uni<Void> apply(IncomingEvent event) {
-        String type = event.type();
-        if (type.equals(EventCatalog.ROOM_CREATED.type())) {
-            RoomCreated created = event.data(EventCatalog.ROOM_CREATED);
-            return policies.findById(created.roomId()).flatMap(existing -> existing != null
-                    ? Uni.createFrom().voidItem()
-                    : policies.persist(RoomRecordingPolicy.of(created.roomId(), created.hostId(), created.settings()))
-                            .replaceWithVoid());
-        }
-        if (type.equals(EventCatalog.ROOM_STARTED.type())) {
-            RoomStarted started = event.data(EventCatalog.ROOM_STARTED);
-            return withPolicy(started.roomId(), policy -> {
-                policy.apply(started.settings());
-                policy.status = RoomRecordingPolicy.Status.LIVE;
-                policy.startedAt = started.startedAt();
-            });
-        }
-        if (type.equals(EventCatalog.SPEAKER_ADDED.type())) {
-            SpeakerAdded added = event.data(EventCatalog.SPEAKER_ADDED);
-            SpeakerConsent consent = new SpeakerConsent();
-            consent.roomId = added.roomId();
-            consent.userId = added.userId();
-            consent.recordingConsent = added.recordingConsent();
-            consent.statedAt = added.becameSpeakerAt();
-            consent.eventId = event.id();
-            return consents.persist(consent).replaceWithVoid();
-        }
-        if (type.equals(EventCatalog.ROOM_ENDED.type())) {
-            RoomEnded ended = event.data(EventCatalog.ROOM_ENDED);
-            return withPolicy(ended.roomId(), policy -> {
-                policy.status = RoomRecordingPolicy.Status.ENDED;
-                policy.endedAt = ended.endedAt();
-            });
-        }
-        return Uni.createFrom().voidItem();
+    public Uni<Void> created(RoomCreated created, IncomingEvent event) {
+        return policies.findById(created.roomId()).flatMap(existing -> existing != null
+                ? Uni.createFrom().voidItem()
+                : policies.persist(RoomRecordingPolicy.of(created.roomId(), created.hostId(), created.settings()))
+                        .replaceWithVoid());
     }
 
-    private Uni<Void> withPolicy(UUID roomId, java.util.function.Consumer<RoomRecordingPolicy> change) {
-        return policies.findById(roomId).invoke(policy -> {
+    /** Carries the host and the settings, so a room whose creation was never seen is built from it. */
+    public Uni<Void> started(RoomStarted started, IncomingEvent event) {
+        return policies.findById(started.roomId()).flatMap(found -> {
+            RoomRecordingPolicy policy = found != null ? found
+                    : RoomRecordingPolicy.of(started.roomId(), started.hostId(), started.settings());
+            policy.apply(started.settings());
+            policy.status = RoomRecordingPolicy.Status.LIVE;
+            policy.startedAt = started.startedAt();
+            return found != null ? Uni.createFrom().voidItem() : policies.persist(policy).replaceWithVoid();
+        });
+    }
+
+    public Uni<Void> speakerAdded(SpeakerAdded added, IncomingEvent event) {
+        SpeakerConsent consent = new SpeakerConsent();
+        consent.roomId = added.roomId();
+        consent.userId = added.userId();
+        consent.recordingConsent = added.recordingConsent();
+        consent.statedAt = added.becameSpeakerAt();
+        consent.eventId = event.id();
+        return consents.persist(consent).replaceWithVoid();
+    }
+
+    public Uni<Void> ended(RoomEnded ended, IncomingEvent event) {
+        return policies.findById(ended.roomId()).invoke(policy -> {
             if (policy == null) {
-                // Events of one room are ordered, so this means the room was created before we subscribed.
-                LOG.warnf("No policy for room %s; event ignored", roomId);
-            } else {
-                change.accept(policy);
+                throw new PoisonEventException("Room " + ended.roomId() + " ended, but its creation was never applied"
+                        + " here; replay this event once the room is known");
             }
+            policy.status = RoomRecordingPolicy.Status.ENDED;
+            policy.endedAt = ended.endedAt();
         }).replaceWithVoid();
     }
 }

@@ -10,11 +10,12 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import dev.reprise.platform.sql.PipelinedTransaction;
+import dev.reprise.platform.sql.PipelinedTransaction.Change;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
@@ -22,10 +23,10 @@ import java.util.function.BiFunction;
 
 /**
  * Joins, leaves and removals: the hot path, since listeners come and go by the thousand while hosts act
- * rarely. Each runs on the reactive SQL client as one transaction in two round trips (BEGIN, lock the room,
- * read the participant; then participant, room and timeline written in one statement, the outbox row and
- * COMMIT) instead of the ORM's seven; the benchmark in bench/ measured the difference. Rooms' other changes
- * go through Hibernate Reactive.
+ * rarely. Each runs on the reactive SQL client as one {@link PipelinedTransaction} (BEGIN, lock the room, read
+ * the participant; then participant, room and timeline written in one statement and the outbox row; then
+ * COMMIT) instead of the ORM's seven round trips; the benchmark in bench/ measured the difference. Rooms'
+ * other changes go through Hibernate Reactive.
  */
 @ApplicationScoped
 public class PresenceRepository {
@@ -37,43 +38,14 @@ public class PresenceRepository {
     }
 
     /**
-     * Runs one presence change as a transaction in two round trips: BEGIN leaves together with the lock and
-     * the read, COMMIT together with the change's statements. The SQL client pipelines what is sent on one
-     * connection, but its Transaction API waits for each statement before sending the next (six round trips
-     * here), so this transaction is delimited by hand. A failed statement aborts it in PostgreSQL, so the
-     * COMMIT behind it commits nothing; any failure, including a problem thrown by {@code decide}, rolls it
-     * back before the connection returns to the pool.
+     * Runs one presence change as a {@link PipelinedTransaction}: BEGIN leaves together with the lock and the
+     * read, then the change's statements, then COMMIT once they all succeeded.
      *
      * @param decide given the connection and the locked room (null if it does not exist), returns the result
      *        and the statements that make it so
      */
     public <T> Uni<T> change(UUID roomId, String userId, BiFunction<SqlConnection, LockedRoom, Change<T>> decide) {
-        return pool.withConnection(connection -> Uni.combine().all()
-                .unis(connection.query("BEGIN").execute(), lockRoom(connection, roomId, userId))
-                .with((begun, room) -> room)
-                .flatMap(room -> {
-                    Change<T> change = decide.apply(connection, room);
-                    List<Uni<?>> statementsThenCommit = new ArrayList<>(change.statements());
-                    statementsThenCommit.add(connection.query("COMMIT").execute());
-                    return Uni.combine().all().unis(statementsThenCommit).discardItems().replaceWith(change.result());
-                })
-                .onFailure().call(() -> connection.query("ROLLBACK").execute().onFailure().recoverWithNull()));
-    }
-
-    /**
-     * What a presence change answers, and the statements that make it so. Each element must be exactly one
-     * statement on the change's connection: they are all sent at once, in order, with COMMIT right behind,
-     * so a statement chained after another one's answer would run after the COMMIT, outside the transaction.
-     * Their parameters must match their columns' types: a statement the client itself refuses is never sent,
-     * so PostgreSQL would not abort the transaction and the COMMIT would keep the others. Every statement
-     * here runs in the tests, which is where such a mistake shows.
-     */
-    public record Change<T>(T result, List<Uni<?>> statements) {
-
-        /** Nothing to write: the request changes nothing (a repeated join or leave). */
-        public static <T> Change<T> none(T result) {
-            return new Change<>(result, List.of());
-        }
+        return PipelinedTransaction.run(pool, connection -> lockRoom(connection, roomId, userId), decide);
     }
 
     /**

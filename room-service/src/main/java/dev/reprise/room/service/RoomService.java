@@ -14,7 +14,7 @@ import dev.reprise.room.config.RoomConfig;
 import dev.reprise.room.messaging.RoomEvents;
 import dev.reprise.room.repository.ParticipantRepository;
 import dev.reprise.room.repository.PresenceRepository;
-import dev.reprise.room.repository.PresenceRepository.Change;
+import dev.reprise.platform.sql.PipelinedTransaction.Change;
 import dev.reprise.room.repository.PresenceRepository.LockedRoom;
 import dev.reprise.room.repository.RoomRepository;
 import dev.reprise.room.repository.TimelineRepository;

@@ -11,7 +11,7 @@ import dev.reprise.platform.problem.ProblemException;
 import dev.reprise.room.Participant;
 import dev.reprise.room.TimelineEntry;
 import dev.reprise.room.TimelineEntry.Kind;
-import dev.reprise.room.repository.PresenceRepository.Change;
+import dev.reprise.platform.sql.PipelinedTransaction.Change;
 import dev.reprise.stack.testing.LocalStackTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;

@@ -70,6 +70,40 @@ public final class TopicTail implements AutoCloseable {
         return matching(matching);
     }
 
+    /**
+     * Every matching record that arrives until the topic has been quiet (nothing new at all) for {@code quiet}, or
+     * {@code limit} has passed: for order and duplicate checks, which must not stop at an expected count.
+     */
+    public List<ConsumerRecord<String, byte[]>> readUntilQuiet(Predicate<ConsumerRecord<String, byte[]>> matching,
+            Duration quiet, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < quiet.toNanos() && System.nanoTime() < deadline) {
+            int before = seen.size();
+            poll();
+            if (seen.size() > before) {
+                quietSince = System.nanoTime();
+            }
+        }
+        return matching(matching);
+    }
+
+    /**
+     * The sequence of event ids per key that a consumer deduplicating by {@code ce_id} would apply: records in log
+     * order (partition order, and a key has one partition), each id at its first occurrence.
+     */
+    public static Map<String, List<String>> appliedIdsByKey(List<ConsumerRecord<String, byte[]>> records) {
+        Map<String, List<String>> applied = new java.util.LinkedHashMap<>();
+        java.util.Set<String> seenIds = new java.util.HashSet<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            String id = new String(record.headers().lastHeader("ce_id").value(), java.nio.charset.StandardCharsets.UTF_8);
+            if (seenIds.add(id)) {
+                applied.computeIfAbsent(record.key(), k -> new ArrayList<>()).add(id);
+            }
+        }
+        return applied;
+    }
+
     private void poll() {
         consumer.poll(Duration.ofMillis(100)).forEach(seen::add);
     }

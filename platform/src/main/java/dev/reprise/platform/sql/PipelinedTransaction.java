@@ -1,0 +1,64 @@
+package dev.reprise.platform.sql;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * A transaction on the reactive SQL client in three round trips whatever the number of statements: BEGIN sent
+ * together with the reads; then every write at once; then COMMIT. The client's Transaction API waits for each
+ * statement before sending the next, which cost a hot path a round trip per statement.
+ *
+ * <p>All or nothing, enforced here rather than asked of callers: COMMIT is sent only once every write has
+ * answered success. The client can refuse a statement without sending it (parameters that do not fit the types
+ * PostgreSQL inferred), and PostgreSQL, never having seen it, would let a COMMIT queued behind it keep the other
+ * writes; so COMMIT is never queued behind a write whose outcome is unknown. Any failure, in a read, in
+ * {@code decide} or in a write, sends ROLLBACK before the connection goes back to the pool.
+ */
+public final class PipelinedTransaction {
+
+    private PipelinedTransaction() {
+    }
+
+    /**
+     * What a transaction answers, and the writes that make it so. Each write must be one statement on the
+     * transaction's connection (subscribed at once, in list order, so they pipeline).
+     */
+    public record Change<T>(T result, List<Uni<?>> writes) {
+
+        public Change {
+            writes = List.copyOf(writes);
+        }
+
+        /** Nothing to write (a repeated request): the transaction commits nothing. */
+        public static <T> Change<T> none(T result) {
+            return new Change<>(result, List.of());
+        }
+    }
+
+    /**
+     * Runs {@code read} (its statements pipelined behind BEGIN), then {@code decide} with what it read, then the
+     * change's writes, then COMMIT.
+     *
+     * @param read   the reads, e.g. a row lock and the rows the decision needs; must not write
+     * @param decide given the connection and what was read, the result and the writes; may throw to refuse
+     */
+    public static <R, T> Uni<T> run(Pool pool, Function<SqlConnection, Uni<R>> read,
+            BiFunction<SqlConnection, R, Change<T>> decide) {
+        return pool.withConnection(connection -> Uni.combine().all()
+                .unis(connection.query("BEGIN").execute(), Uni.createFrom().deferred(() -> read.apply(connection)))
+                .with((begun, readResult) -> readResult)
+                .flatMap(readResult -> {
+                    Change<T> change = decide.apply(connection, readResult);
+                    Uni<Void> writes = change.writes().isEmpty()
+                            ? Uni.createFrom().voidItem()
+                            : Uni.combine().all().unis(change.writes()).collectFailures().discardItems();
+                    return writes.flatMap(done -> connection.query("COMMIT").execute())
+                            .replaceWith(change.result());
+                })
+                .onFailure().call(() -> connection.query("ROLLBACK").execute().onFailure().recoverWithNull()));
+    }
+}

@@ -1,0 +1,71 @@
+package dev.reprise.platform.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.reprise.platform.sql.PipelinedTransaction.Change;
+import dev.reprise.platform.testapp.PlatformTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** A pipelined transaction commits all of its writes or none, whoever refuses one of them. */
+@QuarkusTest
+@WithTestResource(PlatformTestResource.class)
+class PipelinedTransactionTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final String INSERT = "INSERT INTO heard_event (event_id, room_id, type) VALUES ($1, $2, 'test')";
+
+    @Inject
+    Pool pool;
+
+    @Test
+    void aWriteTheClientRefusesBeforeSendingItCommitsNothing() {
+        String eventId = "refused-" + UUID.randomUUID();
+        UUID room = UUID.randomUUID();
+        Uni<String> transaction = PipelinedTransaction.run(pool, connection -> Uni.createFrom().item("read"),
+                (connection, read) -> new Change<>(read, List.of(
+                        connection.preparedQuery(INSERT).execute(Tuple.of(eventId, room)),
+                        // Three parameters for two placeholders: the client refuses it and never sends it.
+                        connection.preparedQuery(INSERT).execute(Tuple.of(eventId, room, "surplus")),
+                        connection.preparedQuery(INSERT).execute(Tuple.of(eventId, room)))));
+        assertThatThrownBy(() -> transaction.await().atMost(TIMEOUT)).isNotNull();
+        assertThat(rowsOf(eventId)).isZero();
+    }
+
+    @Test
+    void aWriteTheDatabaseRefusesCommitsNothing() {
+        String eventId = "failed-" + UUID.randomUUID();
+        Uni<String> transaction = PipelinedTransaction.run(pool, connection -> Uni.createFrom().item("read"),
+                (connection, read) -> new Change<>(read, List.of(
+                        connection.preparedQuery(INSERT).execute(Tuple.of(eventId, UUID.randomUUID())),
+                        connection.preparedQuery(INSERT).execute(Tuple.of(eventId, (UUID) null)))));
+        assertThatThrownBy(() -> transaction.await().atMost(TIMEOUT)).hasMessageContaining("room_id");
+        assertThat(rowsOf(eventId)).isZero();
+    }
+
+    @Test
+    void successfulWritesCommitTogether() {
+        String eventId = "committed-" + UUID.randomUUID();
+        String result = PipelinedTransaction.run(pool, connection -> Uni.createFrom().item("done"),
+                (connection, read) -> new Change<>(read, List.of(
+                        connection.preparedQuery(INSERT).execute(Tuple.of(eventId, UUID.randomUUID())),
+                        connection.preparedQuery(INSERT).execute(Tuple.of(eventId, UUID.randomUUID())))))
+                .await().atMost(TIMEOUT);
+        assertThat(result).isEqualTo("done");
+        assertThat(rowsOf(eventId)).isEqualTo(2);
+    }
+
+    private long rowsOf(String eventId) {
+        return pool.preparedQuery("SELECT count(*) FROM heard_event WHERE event_id = $1").execute(Tuple.of(eventId))
+                .await().atMost(TIMEOUT).iterator().next().getLong(0);
+    }
+}

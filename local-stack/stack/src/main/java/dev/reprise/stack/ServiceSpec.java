@@ -1,5 +1,10 @@
 package dev.reprise.stack;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
@@ -11,14 +16,11 @@ import java.util.stream.Collectors;
  */
 public record ServiceSpec(String name, String database, int localHttpPort) {
 
-    public static final ServiceSpec ROOM = new ServiceSpec("room-service", "room", 8081);
-    public static final ServiceSpec RECORDING = new ServiceSpec("recording-service", "recording", 8082);
-    public static final ServiceSpec CONSENT = new ServiceSpec("consent-service", "consent", 8083);
-    public static final ServiceSpec CLIP = new ServiceSpec("clip-service", "clip", 8084);
-    public static final ServiceSpec TRANSCRIPT = new ServiceSpec("transcript-service", "transcript", 8085);
+    /** Class path location of the suite's list of services (the repository's {@code services.conf}). */
+    public static final String RESOURCE = "reprise-stack/services.conf";
 
     /** Every service, in start order of the local run. */
-    public static final List<ServiceSpec> ALL = List.of(ROOM, RECORDING, CONSENT, CLIP, TRANSCRIPT);
+    public static final List<ServiceSpec> ALL = load();
 
     public ServiceSpec {
         Objects.requireNonNull(name, "name");
@@ -28,6 +30,30 @@ public record ServiceSpec(String name, String database, int localHttpPort) {
     /** The database login role of the service: same name as its database. */
     public String role() {
         return database;
+    }
+
+    /** Reads {@link #RESOURCE}: one service a line (name, database, port), {@code #} starts a comment. */
+    static List<ServiceSpec> load() {
+        try (InputStream in = ServiceSpec.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(RESOURCE + " is not on the class path");
+            }
+            List<ServiceSpec> services = new ArrayList<>();
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                String content = line.replaceAll("#.*", "").trim();
+                if (content.isEmpty()) {
+                    continue;
+                }
+                String[] fields = content.split("\\s+");
+                if (fields.length != 3) {
+                    throw new IllegalStateException(RESOURCE + ": expected 'name database port' in: " + line);
+                }
+                services.add(new ServiceSpec(fields[0], fields[1], Integer.parseInt(fields[2])));
+            }
+            return List.copyOf(services);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + RESOURCE, e);
+        }
     }
 
     /** The service with this name, e.g. {@code room-service}. */

@@ -318,7 +318,7 @@ public final class LocalRun {
                     + ".");
             OUT.println("  token:  ./reprise token alice        (moderator: ./reprise token alice --moderator)");
             OUT.println("  e.g.    curl -H \"Authorization: Bearer $(./reprise token alice)\" http://127.0.0.1:"
-                    + ServiceSpec.ROOM.localHttpPort() + "/...");
+                    + ServiceSpec.byName("room-service").localHttpPort() + "/...");
             OUT.println("  stack:  " + display(data.resolve(StackInfo.FILE_NAME)) + " (ports, credentials)");
             OUT.println("Press Ctrl-C to stop.");
             try {

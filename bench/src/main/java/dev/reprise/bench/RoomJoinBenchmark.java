@@ -120,6 +120,14 @@ public final class RoomJoinBenchmark {
                 System.out.printf("events on %s: %d of %d expected; outbox drained %.1f s after the load stopped%n",
                         Topic.ROOM.topicName(), published, expectedEvents, drain.toMillis() / 1000.0);
                 httpThreads.shutdownNow();
+                service.stop(Duration.ofSeconds(10));
+
+                // The same transaction straight against the same PostgreSQL, for a figure that reads the same anywhere.
+                long straight = StraightJoins.run(stack.serviceConfig("room-service"), stack.kafkaBootstrapServers(),
+                        rooms, options.concurrency, options.warmupSeconds, options.durationSeconds);
+                System.out.printf("the same join+leave straight on the database (no HTTP, JWT, Quarkus): %.0f joins/s;"
+                        + " service / straight = %.2f%n", straight / (double) options.durationSeconds,
+                        cycles / (double) straight);
             } finally {
                 service.stop(Duration.ofSeconds(10));
             }

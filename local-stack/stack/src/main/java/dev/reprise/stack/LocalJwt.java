@@ -41,6 +41,8 @@ public final class LocalJwt {
     public static final String GROUP_USER = "user";
     /** Additional group of a moderator token. */
     public static final String GROUP_MODERATOR = "moderator";
+    /** Additional group of an operator token (admin endpoints such as the dead-letter replay). */
+    public static final String GROUP_OPERATOR = "operator";
     /** File names inside the jwt directory. */
     public static final String PRIVATE_KEY_FILE = "private.pem";
     public static final String PUBLIC_KEY_FILE = "public.pem";
@@ -56,6 +58,11 @@ public final class LocalJwt {
     /** Groups of a moderator token: {@code [user, moderator]}. */
     public static Set<String> moderatorGroups() {
         return new LinkedHashSet<>(java.util.List.of(GROUP_USER, GROUP_MODERATOR));
+    }
+
+    /** Groups of an operator token: {@code [user, operator]}. */
+    public static Set<String> operatorGroups() {
+        return new LinkedHashSet<>(java.util.List.of(GROUP_USER, GROUP_OPERATOR));
     }
 
     /**

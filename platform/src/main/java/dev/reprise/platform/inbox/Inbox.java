@@ -5,7 +5,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import dev.reprise.contracts.Topic;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,6 +36,7 @@ public class Inbox {
     private final Counter retries;
     private final Counter deadLettered;
     private final Map<String, Retrying> retrying = new ConcurrentHashMap<>();
+    private final Map<String, InboxConsumer> consumers = new ConcurrentHashMap<>();
 
     public Inbox(InboxConfig config, MeterRegistry registry) {
         this.config = config;
@@ -41,9 +44,21 @@ public class Inbox {
         this.deadLettered = registry.counter("reprise.inbox.dead.lettered");
     }
 
-    /** A consumer named {@code name}: stable, since its processed events are remembered under it. */
-    public InboxConsumer consumer(String name) {
-        return new InboxConsumer(name, this);
+    /**
+     * A consumer named {@code name} of {@code topic}: the name is stable, since its processed events are remembered
+     * under it; the topic routes the records of a dead-letter replay back to it.
+     */
+    public InboxConsumer consumer(String name, Topic topic) {
+        InboxConsumer consumer = new InboxConsumer(name, topic, this);
+        if (consumers.putIfAbsent(name, consumer) != null) {
+            throw new IllegalStateException("Two inbox consumers are named " + name);
+        }
+        return consumer;
+    }
+
+    /** The consumers of {@code topicName}, for a dead-letter replay. */
+    public List<InboxConsumer> consumersOf(String topicName) {
+        return consumers.values().stream().filter(c -> c.topic().topicName().equals(topicName)).toList();
     }
 
     /** An event being retried now, as health shows it. */
@@ -70,17 +85,14 @@ public class Inbox {
                 .invoke(failure -> noteRetry(consumer, event, failure))
                 .onFailure(failure -> !(failure instanceof PoisonEventException))
                 .retry().withBackOff(config.initialBackoff(), config.maxBackoff()).withJitter(0.2).indefinitely()
-                .onTermination().invoke(() -> retrying.remove(consumer))
-                .onFailure(PoisonEventException.class)
-                .recoverWithUni(poison -> deadLetter(consumer, record, (PoisonEventException) poison));
+                .onTermination().invoke(() -> retrying.remove(consumer));
     }
 
-    /** Fails the message with the reason, which the channel's dead-letter strategy puts in the record's headers. */
-    Uni<Void> deadLetter(String consumer, ConsumerRecord<String, byte[]> record, PoisonEventException poison) {
+    /** The channel's dead-letter strategy is about to put the record on the dead-letter topic with the reason. */
+    void deadLettering(String consumer, ConsumerRecord<String, byte[]> record, Throwable poison) {
         deadLettered.increment();
         LOG.errorf("Dead-lettering the record at %s-%d@%d for %s: %s", record.topic(), record.partition(),
                 record.offset(), consumer, poison.getMessage());
-        return Uni.createFrom().failure(poison);
     }
 
     private void noteRetry(String consumer, IncomingEvent event, Throwable failure) {

@@ -2,6 +2,7 @@ package dev.reprise.platform.inbox;
 
 import dev.reprise.contracts.EventCatalog;
 import dev.reprise.contracts.EventType;
+import dev.reprise.contracts.Topic;
 import io.smallrye.mutiny.Uni;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,7 +15,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * {@link Inbox#consumer(String)}, used from the {@code @Incoming} method:
  *
  * <pre>{@code
- * consumer = inbox.consumer("recording-service.room-policy")
+ * consumer = inbox.consumer("recording-service.room-policy", Topic.ROOM)
  *         .on(EventCatalog.ROOM_CREATED, projection::created)
  *         .on(EventCatalog.ROOM_ENDED, projection::ended);
  * ...
@@ -34,11 +35,13 @@ public final class InboxConsumer {
     }
 
     private final String name;
+    private final Topic topic;
     private final Inbox inbox;
     private final Map<String, Registered<?>> handlers = new LinkedHashMap<>();
 
-    InboxConsumer(String name, Inbox inbox) {
+    InboxConsumer(String name, Topic topic, Inbox inbox) {
         this.name = name;
+        this.topic = topic;
         this.inbox = inbox;
     }
 
@@ -54,6 +57,10 @@ public final class InboxConsumer {
         return name;
     }
 
+    public Topic topic() {
+        return topic;
+    }
+
     /** The CloudEvents types this consumer handles. */
     public Set<String> handledTypes() {
         return Set.copyOf(handlers.keySet());
@@ -65,6 +72,12 @@ public final class InboxConsumer {
      * record); any other failure is retried, with back-off and without limit, while the partition waits.
      */
     public Uni<Void> handle(ConsumerRecord<String, byte[]> record) {
+        return process(record).onFailure(PoisonEventException.class)
+                .invoke(poison -> inbox.deadLettering(name, record, poison));
+    }
+
+    /** As {@link #handle}, for a record replayed from the dead-letter topic: poison fails it, nothing more. */
+    Uni<Void> process(ConsumerRecord<String, byte[]> record) {
         IncomingEvent event;
         Supplier<Uni<?>> effect;
         try {
@@ -79,7 +92,7 @@ public final class InboxConsumer {
             }
             effect = registered.effectOf(event);
         } catch (PoisonEventException e) {
-            return inbox.deadLetter(name, record, e);
+            return Uni.createFrom().failure(e);
         }
         return inbox.processOnce(name, record, event, effect);
     }

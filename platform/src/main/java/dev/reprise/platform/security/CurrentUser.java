@@ -9,6 +9,8 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 public class CurrentUser {
 
     public static final String MODERATOR_GROUP = "moderator";
+    /** Operators of the deployment: the admin endpoints (dead-letter replay). */
+    public static final String OPERATOR_GROUP = "operator";
 
     private final JsonWebToken token;
 

@@ -1,6 +1,7 @@
 package dev.reprise.platform.testapp;
 
 import dev.reprise.contracts.EventCatalog;
+import dev.reprise.contracts.Topic;
 import dev.reprise.contracts.room.RoomCreated;
 import dev.reprise.contracts.room.RoomEnded;
 import dev.reprise.platform.inbox.Inbox;
@@ -31,7 +32,7 @@ public class HeardEvents {
     private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
 
     public HeardEvents(Inbox inbox) {
-        consumer = inbox.consumer(CONSUMER)
+        consumer = inbox.consumer(CONSUMER, Topic.ROOM)
                 .on(EventCatalog.ROOM_CREATED, this::created)
                 .on(EventCatalog.ROOM_ENDED, this::ended);
     }

@@ -1,6 +1,7 @@
 package dev.reprise.recording.messaging;
 
 import dev.reprise.contracts.EventCatalog;
+import dev.reprise.contracts.Topic;
 import dev.reprise.platform.inbox.Inbox;
 import dev.reprise.platform.inbox.InboxConsumer;
 import dev.reprise.recording.service.RoomPolicyProjection;
@@ -18,7 +19,7 @@ public class RoomEventsConsumer {
     private final InboxConsumer consumer;
 
     public RoomEventsConsumer(Inbox inbox, RoomPolicyProjection projection) {
-        this.consumer = inbox.consumer(CONSUMER)
+        this.consumer = inbox.consumer(CONSUMER, Topic.ROOM)
                 .on(EventCatalog.ROOM_CREATED, projection::created)
                 .on(EventCatalog.ROOM_STARTED, projection::started)
                 .on(EventCatalog.SPEAKER_ADDED, projection::speakerAdded)

@@ -1,5 +1,6 @@
 package dev.reprise.recording.messaging;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.reprise.contracts.CloudEventHeaders;
@@ -14,6 +15,7 @@ import dev.reprise.contracts.room.RoomEnded;
 import dev.reprise.contracts.room.RoomSettings;
 import dev.reprise.contracts.room.SpeakerAdded;
 import dev.reprise.stack.testing.LocalStackTestResource;
+import dev.reprise.stack.testing.TestTokens;
 import dev.reprise.stack.testing.TopicTail;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
@@ -109,6 +111,37 @@ class RoomEventsConsumerTest {
             assertThat(new String(dead.get(1).headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8))
                     .contains("malformed");
         }
+    }
+
+    @Test
+    void anEventWhosePredecessorIsMissingIsDeadLetteredAndAppliesWhenReplayedAfterIt() throws Exception {
+        UUID roomId = UUID.randomUUID();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String endedId = UUID.randomUUID().toString();
+        try (TopicTail deadLetters = TopicTail.fromEnd(Topic.deadLetterTopic("recording-service"))) {
+            // The room's creation never reached this service: its end cannot apply, and is not dropped either.
+            send(EventCatalog.ROOM_ENDED, endedId, roomId,
+                    new RoomEnded(roomId, "host", EndReason.HOST_ENDED, RetentionPolicy.SAVED, null, now));
+            var dead = deadLetters.awaitRecords(record -> roomId.toString().equals(record.key()), 1, WAIT);
+            assertThat(new String(dead.get(0).headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8))
+                    .contains("creation was never applied");
+        }
+        send(EventCatalog.ROOM_CREATED, UUID.randomUUID().toString(), roomId, new RoomCreated(roomId, "host", "Late",
+                new RoomSettings(true, false, false, RetentionPolicy.SAVED), now.minusSeconds(60)));
+        awaitRow("SELECT room_id FROM room_policy WHERE room_id = $1", roomId);
+
+        given().auth().oauth2(TestTokens.forUser("someone")).post("/admin/dead-letters/replay").then().statusCode(403);
+        for (int replay = 0; replay < 2; replay++) {
+            given().auth().oauth2(TestTokens.forOperator("ops")).post("/admin/dead-letters/replay").then()
+                    .statusCode(200).body("applied", org.hamcrest.Matchers.greaterThanOrEqualTo(1));
+        }
+        Row policy = query("SELECT * FROM room_policy WHERE room_id = $1", roomId).iterator().next();
+        assertThat(policy.getString("status")).isEqualTo("ENDED");
+        assertThat(count("SELECT count(*) FROM processed_event WHERE event_id = $1", endedId))
+                .as("two replays, one effect").isEqualTo(1);
+        given().auth().oauth2(TestTokens.forOperator("ops")).get("/admin/dead-letters").then().statusCode(200)
+                .body("findAll { it.eventId == '" + endedId + "' }.reason[0]",
+                        org.hamcrest.Matchers.containsString("creation was never applied"));
     }
 
     private <T> void send(EventType<T> type, String eventId, UUID roomId, T data) throws Exception {

@@ -98,18 +98,19 @@ public final class LocalRun {
                 "usage: ./reprise up [--build] [--data DIR] [--no-services] [--services room-service,...]",
                 "                    [--service-jvm-opts \"OPTS\"] [--kafka-port N] [--postgres-port N] [--s3-port N]",
                 "                    [--child-heap SIZE] [--ready-timeout SECONDS]",
-                "       ./reprise token USER_ID [--moderator] [--data DIR]",
+                "       ./reprise token USER_ID [--moderator | --operator] [--data DIR]",
                 "",
                 "up      starts Kafka, PostgreSQL, S3 and every built service; Ctrl-C stops everything.",
                 "        Data (and logs) go to --data, default <repo>/.reprise-local.",
                 "token   prints a bearer token for USER_ID signed with the data directory's key",
-                "        (groups [user], or [user, moderator] with --moderator).");
+                "        (groups [user], [user, moderator] with --moderator, [user, operator] with --operator).");
     }
 
     // ------------------------------------------------------------------------------------------------ token
 
     private static int token(Args a) {
         boolean moderator = a.flag("--moderator");
+        boolean operator = a.flag("--operator");
         Path repo = a.path("--repo", Path.of("").toAbsolutePath());
         Path data = a.path("--data", repo.resolve(".reprise-local"));
         String userId = a.positional().orElseThrow(() -> new UsageException("token needs a USER_ID"));
@@ -121,7 +122,7 @@ public final class LocalRun {
             ERR.println("note: created a new signing key in " + jwtDir + " (./reprise up will use it)");
         }
         OUT.println(LocalJwt.mint(keys.getPrivate(), LocalJwt.ISSUER, userId,
-                moderator ? LocalJwt.moderatorGroups() : LocalJwt.userGroups()));
+                moderator ? LocalJwt.moderatorGroups() : operator ? LocalJwt.operatorGroups() : LocalJwt.userGroups()));
         return 0;
     }
 

@@ -42,6 +42,11 @@ public final class TestTokens {
         return withGroups(userId, LocalJwt.moderatorGroups());
     }
 
+    /** A token of an operator: groups {@code [user, operator]}. */
+    public static String forOperator(String userId) {
+        return withGroups(userId, LocalJwt.operatorGroups());
+    }
+
     /** A token with exactly these groups. */
     public static String withGroups(String userId, Collection<String> groups) {
         Config config = ConfigProvider.getConfig();

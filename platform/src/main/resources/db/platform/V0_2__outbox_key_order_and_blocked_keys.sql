@@ -21,9 +21,10 @@ CREATE TABLE outbox_blocked_key (
     retry_at         TIMESTAMPTZ NOT NULL
 );
 
--- Takes, in the given order, the advisory locks of up to max_slots slots that have pending rows and that no other
--- relay holds, and returns them. One round trip; a slot held elsewhere is skipped, never waited for. The locks
--- last until the relay's transaction ends, and the rows are read by a later statement, after the locks are held.
+-- Takes, in the given order, the advisory locks of up to max_slots slots that have rows to publish now (not only
+-- rows of blocked keys) and that no other relay holds, and returns them. One round trip; a slot held elsewhere is
+-- skipped, never waited for. The locks last until the relay's transaction ends, and the rows are read by a later
+-- statement, after the locks are held.
 CREATE FUNCTION outbox_take_slots(slot_order INTEGER[], lock_class INTEGER, max_slots INTEGER)
 RETURNS INTEGER[] LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -32,7 +33,9 @@ DECLARE
 BEGIN
     FOREACH candidate IN ARRAY slot_order LOOP
         EXIT WHEN cardinality(taken) >= max_slots;
-        IF EXISTS (SELECT 1 FROM outbox_event WHERE slot = candidate)
+        IF EXISTS (SELECT 1 FROM outbox_event o WHERE o.slot = candidate AND NOT EXISTS (
+                    SELECT 1 FROM outbox_blocked_key w
+                    WHERE w.record_key = o.record_key AND w.retry_at > now() AND o.id >= w.outbox_id))
                 AND pg_try_advisory_xact_lock(lock_class, candidate) THEN
             taken := taken || candidate;
         END IF;

@@ -66,7 +66,7 @@ public class Inbox {
             String lastError) {
     }
 
-    /** Events each consumer is retrying now (at most one per consumer: a consumer handles one at a time). */
+    /** Events being retried now, by consumer and event id. */
     public Map<String, Retrying> retrying() {
         return Map.copyOf(retrying);
     }
@@ -77,15 +77,37 @@ public class Inbox {
 
     Uni<Void> processOnce(String consumer, ConsumerRecord<String, byte[]> record, IncomingEvent event,
             Supplier<Uni<?>> effect) {
-        Uni<Void> attempt = Uni.createFrom().deferred(() -> Panache.withTransaction(() -> markProcessed(consumer, event)
-                        .flatMap(first -> first ? effect.get().replaceWithVoid() : skipDuplicate(consumer, event))))
-                .ifNoItem().after(config.attemptTimeout()).fail();
+        // The database ends a statement that outlives the attempt, so an abandoned attempt frees its connection.
+        long statementTimeout = Math.max(1_000, config.attemptTimeout().toMillis() - 1_000);
+        Uni<Void> attempt = Uni.createFrom().deferred(() -> Panache.withTransaction(
+                        () -> markProcessed(consumer, event, statementTimeout)
+                                .flatMap(first -> first ? effect.get().replaceWithVoid() : skipDuplicate(consumer, event))))
+                .ifNoItem().after(config.attemptTimeout()).fail()
+                .onFailure().transform(Inbox::poisonWithin);
+        String retryKey = consumer + "/" + event.id();
         return attempt
                 .onFailure(failure -> !(failure instanceof PoisonEventException))
-                .invoke(failure -> noteRetry(consumer, event, failure))
+                .invoke(failure -> noteRetry(retryKey, consumer, event, failure))
                 .onFailure(failure -> !(failure instanceof PoisonEventException))
                 .retry().withBackOff(config.initialBackoff(), config.maxBackoff()).withJitter(0.2).indefinitely()
-                .onTermination().invoke(() -> retrying.remove(consumer));
+                .onTermination().invoke(() -> retrying.remove(retryKey));
+    }
+
+    /** Poison wrapped by the transaction machinery (a failed rollback, a completion wrapper) is still poison. */
+    private static Throwable poisonWithin(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof PoisonEventException poison) {
+                return poison;
+            }
+            if (cause instanceof io.smallrye.mutiny.CompositeException composite) {
+                for (Throwable part : composite.getCauses()) {
+                    if (part instanceof PoisonEventException poison) {
+                        return poison;
+                    }
+                }
+            }
+        }
+        return failure;
     }
 
     /** The channel's dead-letter strategy is about to put the record on the dead-letter topic with the reason. */
@@ -95,12 +117,11 @@ public class Inbox {
                 record.offset(), consumer, poison.getMessage());
     }
 
-    private void noteRetry(String consumer, IncomingEvent event, Throwable failure) {
+    private void noteRetry(String retryKey, String consumer, IncomingEvent event, Throwable failure) {
         retries.increment();
-        Retrying current = retrying.compute(consumer, (name, previous) -> previous != null
-                && previous.eventId().equals(event.id())
-                        ? new Retrying(name, event.id(), event.type(), previous.since(), previous.attempts(), failure.toString())
-                        : new Retrying(name, event.id(), event.type(), Instant.now(), new AtomicInteger(), failure.toString()));
+        Retrying current = retrying.compute(retryKey, (key, previous) -> previous != null
+                ? new Retrying(consumer, event.id(), event.type(), previous.since(), previous.attempts(), failure.toString())
+                : new Retrying(consumer, event.id(), event.type(), Instant.now(), new AtomicInteger(), failure.toString()));
         int attempts = current.attempts().incrementAndGet();
         // Every failure of a short outage is worth a line; a long one every tenth attempt.
         if (attempts <= 5 || attempts % 10 == 0) {
@@ -109,11 +130,14 @@ public class Inbox {
         }
     }
 
-    private static Uni<Boolean> markProcessed(String consumer, IncomingEvent event) {
+    /** One statement: the attempt's statement time-out for the rest of the transaction, and the record. */
+    private static Uni<Boolean> markProcessed(String consumer, IncomingEvent event, long statementTimeoutMillis) {
         return Panache.getSession().flatMap(session -> session.createNativeQuery("""
+                        WITH attempt AS (SELECT set_config('statement_timeout', :timeout, true))
                         INSERT INTO processed_event (consumer, event_id, event_type, processed_at)
-                        VALUES (:consumer, :eventId, :eventType, now())
+                        SELECT :consumer, :eventId, :eventType, now() FROM attempt
                         ON CONFLICT DO NOTHING""")
+                .setParameter("timeout", Long.toString(statementTimeoutMillis))
                 .setParameter("consumer", consumer)
                 .setParameter("eventId", event.id())
                 .setParameter("eventType", event.type())

@@ -28,7 +28,9 @@ public class OutboxHealthCheck implements HealthCheck {
     public HealthCheckResponse call() {
         OutboxRelayService.Status status = relay.status();
         double sinceSuccess = (System.currentTimeMillis() - relay.lastSuccess().toEpochMilli()) / 1000.0;
-        boolean stalled = !relay.isPaused() && sinceSuccess > STALLED_SECONDS && status.oldestPendingSeconds() > 0;
+        // Failing now (the backlog figure may be stale while the database is away too), or idle with rows waiting.
+        boolean stalled = !relay.isPaused() && sinceSuccess > STALLED_SECONDS
+                && (status.lastFailure() != null || status.oldestPendingSeconds() > STALLED_SECONDS);
         HealthCheckResponseBuilder response = HealthCheckResponse.named("outbox")
                 .status(status.blockedKeys().isEmpty() && !stalled)
                 .withData("blockedKeys", status.blockedKeys().size())

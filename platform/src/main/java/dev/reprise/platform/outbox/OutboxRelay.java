@@ -135,6 +135,8 @@ public final class OutboxRelay implements AutoCloseable {
         try {
             Transaction transaction = connection.begin().await().atMost(DB_TIMEOUT);
             try {
+                // Each statement must see what committed before it: the read after the slot locks relies on it.
+                connection.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED").execute().await().atMost(DB_TIMEOUT);
                 Round round = publishRound(connection);
                 transaction.commit().await().atMost(DB_TIMEOUT);
                 return round;
@@ -230,8 +232,14 @@ public final class OutboxRelay implements AutoCloseable {
             for (Row row : rows) {
                 acknowledgements.add(kafka.send(toRecord(row)));
             }
-            kafka.commitTransaction();
+            commit(kafka);
             return Map.of();
+        } catch (CommitOutcomeUnknown unknown) {
+            // The commit may still land: this producer is closed without an abort; the next one, with the same
+            // transactional id, waits for the outcome before it starts. The rows stay and are sent again.
+            closeProducer(Duration.ZERO);
+            throw new OutboxRelayException("The broker did not confirm the round's commit; its events stay in the"
+                    + " outbox and may be published twice (consumers drop the second by ce_id)", unknown.getCause());
         } catch (RuntimeException failure) {
             Map<String, Refusal> refused = refusals(rows, acknowledgements, failure);
             abort(kafka);
@@ -242,14 +250,36 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
+    /**
+     * Commits the round. A commit that timed out must be retried, never aborted (Kafka may already be completing
+     * it): it is tried again until the send timeout has passed twice, then its outcome is unknown.
+     */
+    private void commit(Producer<String, byte[]> kafka) {
+        long deadline = System.nanoTime() + settings.sendTimeout().toNanos();
+        while (true) {
+            try {
+                kafka.commitTransaction();
+                return;
+            } catch (org.apache.kafka.common.errors.TimeoutException | org.apache.kafka.common.errors.InterruptException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new CommitOutcomeUnknown(e);
+                }
+                LOG.warnf("The broker has not confirmed the round's commit yet; trying again: %s", e.toString());
+            }
+        }
+    }
+
     /** The first record of each key that the broker refused for a reason no retry of the round can fix. */
     private static Map<String, Refusal> refusals(List<Row> rows, List<Future<RecordMetadata>> acknowledgements,
             RuntimeException failure) {
         Map<String, Refusal> refused = new LinkedHashMap<>();
+        // A record that failed while the broker acknowledged others of the same round failed for a reason of its
+        // own (its topic missing or forbidden, say), not because the broker was away: it blocks only its key.
+        boolean brokerTookOthers = acknowledgements.stream().anyMatch(OutboxRelay::succeeded);
         for (int i = 0; i < rows.size(); i++) {
             Throwable cause = i < acknowledgements.size() ? failureOf(acknowledgements.get(i))
                     : i == acknowledgements.size() ? failure : null; // send() itself threw for this row
-            if (cause != null && isRefusedForGood(cause)) {
+            if (cause != null && (isRefusedForGood(cause) || brokerTookOthers && isTheRecordsOwn(cause))) {
                 Row row = rows.get(i);
                 refused.putIfAbsent(row.getString("record_key"),
                         new Refusal(row.getLong("id"), row.getUUID("event_id"),
@@ -274,7 +304,20 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
+    private static boolean succeeded(Future<RecordMetadata> acknowledgement) {
+        return acknowledgement.isDone() && failureOf(acknowledgement) == null;
+    }
+
+    /** Not a consequence of another record's failure (which aborts the rest of the round). */
+    private static boolean isTheRecordsOwn(Throwable cause) {
+        return !(cause instanceof org.apache.kafka.common.errors.TransactionAbortedException)
+                && !(cause.getMessage() != null && cause.getMessage().contains("previous transactional or idempotent"));
+    }
+
     static boolean isRefusedForGood(Throwable cause) {
+        if (cause instanceof org.apache.kafka.common.errors.TopicAuthorizationException) {
+            return true;
+        }
         return cause instanceof RecordTooLargeException || cause instanceof RecordBatchTooLargeException
                 || cause instanceof InvalidRecordException || cause instanceof InvalidTopicException
                 || cause instanceof InvalidTimestampException || cause instanceof SerializationException;
@@ -356,6 +399,12 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private record Refusal(long outboxId, UUID eventId, String error) {
+    }
+
+    private static final class CommitOutcomeUnknown extends RuntimeException {
+        CommitOutcomeUnknown(Throwable cause) {
+            super(cause);
+        }
     }
 
     /** A round failed; its rows stay in the outbox and are sent again. */

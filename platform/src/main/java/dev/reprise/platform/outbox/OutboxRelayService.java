@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -38,7 +39,8 @@ public class OutboxRelayService {
     private final OutboxConfig config;
     private final Map<String, Object> kafkaConfig;
     private final MeterRegistry registry;
-    private final String transactionalId;
+    private final String application;
+    private TransactionalIdLease lease;
     private final AtomicLong lastSuccess = new AtomicLong(System.currentTimeMillis());
 
     /** Held while a publishing round runs. */
@@ -58,8 +60,7 @@ public class OutboxRelayService {
         this.config = config;
         this.kafkaConfig = kafkaConfig;
         this.registry = registry;
-        // Unique per replica and start; kept for this process's lifetime, so a replaced producer fences the old one.
-        this.transactionalId = application + "-outbox-" + UUID.randomUUID();
+        this.application = application;
     }
 
     /** A key the broker refused for good, with the error, as health shows it. */
@@ -71,7 +72,8 @@ public class OutboxRelayService {
     }
 
     void onStart(@Observes StartupEvent event) {
-        relay = OutboxRelay.create(pool, kafkaConfig, transactionalId, OutboxRelay.Settings.of(config.relay()));
+        lease = TransactionalIdLease.take(pool, application);
+        relay = OutboxRelay.create(pool, kafkaConfig, lease.transactionalId(), OutboxRelay.Settings.of(config.relay()));
         published = registry.counter("reprise.outbox.published");
         Gauge.builder("reprise.outbox.seconds.since.success",
                 () -> (System.currentTimeMillis() - lastSuccess.get()) / 1000.0).register(registry);
@@ -82,15 +84,18 @@ public class OutboxRelayService {
         thread = new Thread(this::run, "outbox-relay");
         thread.setDaemon(true);
         thread.start();
-        LOG.infof("Outbox relay %s started (%s)", transactionalId, paused ? "paused by configuration" : "publishing");
+        LOG.infof("Outbox relay %s started (%s)", lease.transactionalId(),
+                paused ? "paused by configuration" : "publishing");
     }
 
     void onStop(@Observes ShutdownEvent event) {
         running = false;
         if (thread != null) {
-            thread.interrupt();
+            // A round under way finishes (commit or abort) rather than being cut: an interrupted commit could
+            // leave a Kafka transaction open that holds back every reader of its partitions until it times out.
+            LockSupport.unpark(thread);
             try {
-                thread.join(Duration.ofSeconds(10).toMillis());
+                thread.join(config.relay().sendTimeout().plusSeconds(5).toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -98,6 +103,7 @@ public class OutboxRelayService {
         if (relay != null) {
             relay.close();
         }
+        lease.release();
     }
 
     /**
@@ -112,7 +118,7 @@ public class OutboxRelayService {
 
     public void resume() {
         paused = false;
-        thread.interrupt(); // wake it from its idle wait
+        LockSupport.unpark(thread); // wake it from its idle wait (an interrupt could cut a round short)
     }
 
     public boolean isPaused() {
@@ -151,6 +157,7 @@ public class OutboxRelayService {
                 }
                 LOG.warnf("Outbox relay failed, events stay in the outbox and are retried in %s: %s", backoff, e.toString());
                 status = new Status(status.blockedKeys(), status.oldestPendingSeconds(), e.toString());
+                refreshStatus(e.toString(), true); // the database is often up while the broker is not
                 sleep(backoff);
                 backoff = min(backoff.multipliedBy(2), config.relay().maxBackoff());
             }
@@ -174,6 +181,11 @@ public class OutboxRelayService {
         }
         statusRefreshedAt = millis;
         try {
+            // A blocked key whose waiting rows are gone (deleted by hand) no longer waits for anything.
+            pool.query("""
+                    DELETE FROM outbox_blocked_key b WHERE NOT EXISTS (
+                        SELECT 1 FROM outbox_event o WHERE o.record_key = b.record_key AND o.id >= b.outbox_id)""")
+                    .execute().await().atMost(STATUS_INTERVAL);
             List<BlockedKey> blocked = new ArrayList<>();
             for (Row row : pool.query("""
                     SELECT record_key, event_id, error, attempts, first_failed_at, retry_at
@@ -196,11 +208,8 @@ public class OutboxRelayService {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
+    /** Parks instead of sleeping: woken by resume() or shutdown without an interrupt; the loop re-checks its flags. */
     private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            // woken up by resume() or shutdown; the loop re-checks its flags
-        }
+        LockSupport.parkNanos(duration.toNanos());
     }
 }

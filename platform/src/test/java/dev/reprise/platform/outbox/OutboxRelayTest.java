@@ -159,6 +159,7 @@ class OutboxRelayTest {
             assertThat(applied.get(other)).containsExactly(b1, b2);
             assertThat(applied.get(blocked)).as("the key's events before the refused one").containsExactly(a1);
             assertThat(fixture.pendingOf(List.of(blocked))).isEqualTo(2);
+            awaitWellness(503); // the service refreshes what health shows every few seconds
             given().get("/q/health/well").then().statusCode(503)
                     .body("checks.find { it.name == 'outbox' }.data.blockedKeys", equalTo(1));
 
@@ -288,6 +289,13 @@ class OutboxRelayTest {
             List<ConsumerRecord<String, byte[]>> records = room.readUntilQuiet(r -> keys.contains(r.key()), QUIET, LIMIT);
             assertThat(TopicTail.appliedIdsByKey(records)).isEqualTo(written);
             assertThat(records).as("the abandoned round was aborted: none of it is visible").hasSize(120);
+        }
+    }
+
+    private static void awaitWellness(int status) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (given().get("/q/health/well").statusCode() != status && System.nanoTime() < deadline) {
+            Thread.sleep(200);
         }
     }
 

@@ -242,12 +242,20 @@ final class KafkaBroker {
         return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
-    /** A random cluster id as Kafka expects it: a base64url UUID of 22 characters. */
-    private static String clusterId() {
-        UUID uuid = UUID.randomUUID();
-        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(16);
-        buffer.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(buffer.array());
+    /**
+     * A random cluster id as Kafka expects it: a base64url UUID of 22 characters. Never one starting with '-',
+     * which the storage tool's argument parser takes for an option (one start in 64 failed that way).
+     */
+    static String clusterId() {
+        while (true) {
+            UUID uuid = UUID.randomUUID();
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(16);
+            buffer.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+            String id = Base64.getUrlEncoder().withoutPadding().encodeToString(buffer.array());
+            if (!id.startsWith("-")) {
+                return id;
+            }
+        }
     }
 
     static String serverProperties(int port, int controllerPort, Path logDirs) {

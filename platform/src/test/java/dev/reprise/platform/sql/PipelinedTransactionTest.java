@@ -31,12 +31,16 @@ class PipelinedTransactionTest {
     void aWriteTheClientRefusesBeforeSendingItCommitsNothing() {
         String eventId = "refused-" + UUID.randomUUID();
         UUID room = UUID.randomUUID();
+        // A statement text no connection has prepared yet: the first write waits for its preparation, the others
+        // queue behind it, and the refusal comes later, on the event loop, with the writes after it still queued
+        // (with a prepared statement the client refuses at once, before anything behind it is even asked for).
+        String insert = INSERT + " -- " + eventId;
         Uni<String> transaction = PipelinedTransaction.run(pool, connection -> Uni.createFrom().item("read"),
                 (connection, read) -> new Change<>(read, List.of(
-                        connection.preparedQuery(INSERT).execute(Tuple.of(eventId, room)),
+                        connection.preparedQuery(insert).execute(Tuple.of(eventId, room)),
                         // A number where PostgreSQL expects a uuid: the client refuses it and never sends it.
-                        connection.preparedQuery(INSERT).execute(Tuple.of(eventId, 42)),
-                        connection.preparedQuery(INSERT).execute(Tuple.of(eventId, room)))));
+                        connection.preparedQuery(insert).execute(Tuple.of(eventId, 42)),
+                        connection.preparedQuery(insert).execute(Tuple.of(eventId, room)))));
         assertThatThrownBy(() -> transaction.await().atMost(TIMEOUT)).hasMessageContaining("coerced");
         assertThat(rowsOf(eventId)).isZero();
     }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.reprise.platform.dependencies.DependencyFailures;
+import dev.reprise.platform.dependencies.DependencyFailures.Dependency;
 import dev.reprise.platform.rest.StrictJson;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -16,12 +18,14 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -29,6 +33,13 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 public class ProblemMappers {
 
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    private final String retryAfterSeconds;
+
+    /** @param retryAfter what a 503 tells clients to wait before trying again ({@code Retry-After}) */
+    public ProblemMappers(@ConfigProperty(name = "reprise.problem.retry-after") Duration retryAfter) {
+        this.retryAfterSeconds = Long.toString(Math.max(1, retryAfter.toSeconds()));
+    }
 
     @ServerExceptionMapper
     public Response problem(ProblemException e, UriInfo uri) {
@@ -125,8 +136,24 @@ public class ProblemMappers {
 
     @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
     public Response unexpected(Throwable e, UriInfo uri) {
+        var unavailable = DependencyFailures.unavailable(e);
+        if (unavailable.isPresent()) {
+            // expected while a dependency is down: one line per request, not a stack trace each
+            LOG.warnf("Request to %s failed, %s unavailable: %s", path(uri), unavailable.get().slug(), e);
+            return unavailable(unavailable.get(), uri);
+        }
         LOG.error("Unexpected failure", e);
         return respond(internal(uri));
+    }
+
+    /** 503 with Retry-After: the request was fine, a dependency is not. */
+    private Response unavailable(Dependency dependency, UriInfo uri) {
+        Problem problem = new Problem(Problem.TYPE_PREFIX + dependency.slug() + "-unavailable",
+                "Service temporarily unavailable", 503,
+                dependency.description() + " is unavailable or not answering; try again in " + retryAfterSeconds
+                        + " seconds.", path(uri), List.of());
+        return Response.status(503).header(HttpHeaders.RETRY_AFTER, retryAfterSeconds).type(Problem.MEDIA_TYPE)
+                .entity(problem).build();
     }
 
     /** 405 must say what is allowed (RFC 9110 §15.5.6), which RESTEasy Reactive's own refusal does not. */

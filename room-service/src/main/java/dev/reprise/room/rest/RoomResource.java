@@ -2,7 +2,6 @@ package dev.reprise.room.rest;
 
 import dev.reprise.platform.problem.Problem;
 import dev.reprise.platform.security.CurrentUser;
-import dev.reprise.platform.security.UserId;
 import dev.reprise.room.rest.RoomRequests.AcceptInvitationRequest;
 import dev.reprise.room.rest.RoomRequests.CreateRoomRequest;
 import dev.reprise.room.rest.RoomRequests.InviteRequest;
@@ -116,7 +115,7 @@ public class RoomResource {
     @POST
     @Path("/{roomId}/invitations/{userId}/accept")
     @Operation(summary = "Accept your invitation and become a speaker, saying whether you may be recorded")
-    public Uni<ParticipantView> accept(@PathParam("roomId") UUID roomId, @PathParam("userId") @UserId String userId,
+    public Uni<ParticipantView> accept(@PathParam("roomId") UUID roomId, @PathParam("userId") String userId,
             @NotNull(message = "a JSON body is required") @Valid AcceptInvitationRequest request) {
         return rooms.acceptInvitation(roomId, caller.id(), userId, request.recordingConsent()).map(ParticipantView::of);
     }
@@ -124,7 +123,7 @@ public class RoomResource {
     @DELETE
     @Path("/{roomId}/participants/{userId}")
     @Operation(summary = "Remove a participant (host only)")
-    public Uni<Response> remove(@PathParam("roomId") UUID roomId, @PathParam("userId") @UserId String userId) {
+    public Uni<Response> remove(@PathParam("roomId") UUID roomId, @PathParam("userId") String userId) {
         return rooms.remove(roomId, caller.id(), userId).replaceWith(Response.noContent().build());
     }
 

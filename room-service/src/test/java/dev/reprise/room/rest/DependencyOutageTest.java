@@ -9,6 +9,8 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
+import dev.reprise.platform.dependencies.DependencyFailures;
+import dev.reprise.platform.dependencies.DependencyFailures.Dependency;
 import dev.reprise.stack.testing.LocalStackTestResource;
 import dev.reprise.stack.testing.StackFaults;
 import io.quarkus.test.common.ResourceArg;
@@ -19,6 +21,9 @@ import io.restassured.config.RestAssuredConfig;
 import io.restassured.response.Response;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
@@ -42,6 +47,9 @@ class DependencyOutageTest {
             HttpClientConfig.httpClientConfig().setParam("http.socket.timeout", 20_000)
                     .setParam("http.connection.timeout", 5_000));
     private static final Duration RECOVERY = Duration.ofSeconds(60);
+
+    @Inject
+    Pool pool;
 
     @Test
     void aStoppedDatabaseIs503WithRetryAfterNotA500() {
@@ -76,6 +84,35 @@ class DependencyOutageTest {
         }
         awaitRecovery();
         as(uniqueUser("guest")).post("/rooms/{id}/join", roomId).then().statusCode(200);
+    }
+
+    /**
+     * The case the REST test cannot pin down (the relay or the host-absence monitor may hold the warm connection):
+     * a statement sent on an open connection just as the server stops answering fails within the socket timeout.
+     */
+    @Test
+    void aStatementTheServerNeverAnswersFailsWithinTheSocketTimeout() {
+        SqlConnection connection = pool.getConnection().await().atMost(PROMPTLY);
+        try {
+            connection.query("SELECT 1").execute().await().atMost(PROMPTLY);
+            StackFaults.freezePostgres();
+            long started = System.nanoTime();
+            Throwable failure;
+            try {
+                connection.query("SELECT 1").execute().await().atMost(Duration.ofSeconds(20));
+                failure = null;
+            } catch (RuntimeException e) {
+                failure = e;
+            } finally {
+                StackFaults.thawPostgres();
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(PROMPTLY);
+            assertThat(failure).as("the statement on the silent connection fails").isNotNull();
+            assertThat(DependencyFailures.unavailable(failure)).contains(Dependency.DATABASE);
+        } finally {
+            connection.closeAndForget();
+        }
+        awaitRecovery();
     }
 
     @Test

@@ -22,7 +22,7 @@ import java.util.Map;
 public class ControlCharacterGuard {
 
     void install(@Observes Router router) {
-        // right after the body-size check; before authentication, which needs no look at the path
+        // right after the body-size check, before authentication and JAX-RS
         router.route().order(Integer.MIN_VALUE + 1).handler(this::check);
     }
 
@@ -41,10 +41,18 @@ public class ControlCharacterGuard {
 
     private static List<Problem.FieldError> badQueryParameters(RoutingContext context) {
         List<Problem.FieldError> errors = new ArrayList<>();
-        for (Map.Entry<String, String> parameter : context.queryParams()) {
-            if (parameter.getValue().chars().anyMatch(Character::isISOControl)) {
-                errors.add(new Problem.FieldError(parameter.getKey().chars().anyMatch(Character::isISOControl)
-                        ? "(query parameter name)" : parameter.getKey(), "must not contain control characters"));
+        Iterable<Map.Entry<String, String>> parameters;
+        try {
+            parameters = context.queryParams();
+        } catch (IllegalArgumentException malformed) {
+            return List.of(); // the detail still says what is wrong
+        }
+        for (Map.Entry<String, String> parameter : parameters) {
+            boolean badName = parameter.getKey().chars().anyMatch(Character::isISOControl);
+            if (badName || parameter.getValue().chars().anyMatch(Character::isISOControl)) {
+                // a name with a control character is not echoed back
+                errors.add(new Problem.FieldError(badName ? "(query parameter name)" : parameter.getKey(),
+                        "must not contain control characters"));
             }
         }
         return errors;

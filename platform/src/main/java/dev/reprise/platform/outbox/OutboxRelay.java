@@ -1,6 +1,8 @@
 package dev.reprise.platform.outbox;
 
 import dev.reprise.contracts.CloudEventHeaders;
+import dev.reprise.platform.sql.ConnectionKeepAlive;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -193,7 +195,14 @@ public final class OutboxRelay implements AutoCloseable {
                 retriedKeys.add(row.getString("record_key"));
             }
         }
-        Map<String, Refusal> refused = send(sent);
+        // The round's transaction waits on the broker: keep its connection from looking like a hung database's.
+        Cancellable keepAlive = ConnectionKeepAlive.start(connection, lost -> LOG.debugf("Keep-alive failed: %s", lost));
+        Map<String, Refusal> refused;
+        try {
+            refused = send(sent);
+        } finally {
+            keepAlive.cancel();
+        }
         if (!refused.isEmpty()) {
             block(connection, refused);
             return new Round(0, List.copyOf(refused.keySet()));

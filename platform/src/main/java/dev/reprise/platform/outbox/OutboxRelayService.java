@@ -40,7 +40,7 @@ public class OutboxRelayService {
     private final Map<String, Object> kafkaConfig;
     private final MeterRegistry registry;
     private final String application;
-    private TransactionalIdLease lease;
+    private volatile TransactionalIdLease lease;
     private final AtomicLong lastSuccess = new AtomicLong(System.currentTimeMillis());
 
     /** Held while a publishing round runs. */
@@ -50,7 +50,7 @@ public class OutboxRelayService {
     private volatile Status status = new Status(List.of(), 0, null);
     private long statusRefreshedAt;
     private Thread thread;
-    private OutboxRelay relay;
+    private volatile OutboxRelay relay;
     private Counter published;
 
     public OutboxRelayService(Pool pool, OutboxConfig config,
@@ -167,10 +167,23 @@ public class OutboxRelayService {
     private OutboxRelay.Round publishUnlessPaused() {
         round.lock();
         try {
+            if (lease.isLost()) {
+                renewLease();
+            }
             return paused ? OutboxRelay.Round.IDLE : relay.publishPending();
         } finally {
             round.unlock();
         }
+    }
+
+    /** The database session holding the lease ended: lease again, and publish under the new id from now on. */
+    private void renewLease() {
+        TransactionalIdLease renewed = TransactionalIdLease.take(pool, application);
+        lease.release();
+        relay.close();
+        lease = renewed;
+        relay = OutboxRelay.create(pool, kafkaConfig, lease.transactionalId(), OutboxRelay.Settings.of(config.relay()));
+        LOG.infof("Outbox relay publishing as %s", lease.transactionalId());
     }
 
     /** Every few seconds, or at once when a key was just blocked; never lets a failure here stop the relay. */

@@ -1,5 +1,7 @@
 package dev.reprise.platform.outbox;
 
+import dev.reprise.platform.sql.ConnectionKeepAlive;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -23,10 +25,23 @@ final class TransactionalIdLease {
 
     private final SqlConnection holder;
     private final String transactionalId;
+    private final Cancellable keepAlive;
+    private volatile boolean lost;
 
     private TransactionalIdLease(SqlConnection holder, String transactionalId) {
         this.holder = holder;
         this.transactionalId = transactionalId;
+        // The lock lives as long as the session: keep the session from being cut as a silent one, and notice
+        // when it ends anyway (the database restarted), so the relay leases again.
+        this.keepAlive = ConnectionKeepAlive.start(holder, failure -> {
+            lost = true;
+            LOG.warnf("The lease of %s ended with its database session: %s", transactionalId, failure.toString());
+        });
+    }
+
+    /** True once the session holding the lock has ended: another replica may now hold the same id. */
+    boolean isLost() {
+        return lost;
     }
 
     static TransactionalIdLease take(Pool pool, String service) {
@@ -55,6 +70,7 @@ final class TransactionalIdLease {
 
     /** Ends the session, and the lock with it (a pooled connection would otherwise keep it). */
     void release() {
+        keepAlive.cancel();
         try {
             holder.query("SELECT pg_advisory_unlock_all()").execute().await().atMost(TIMEOUT);
             holder.close().await().atMost(TIMEOUT);

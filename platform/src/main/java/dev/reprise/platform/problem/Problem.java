@@ -13,6 +13,8 @@ public record Problem(String type, String title, int status, String detail, Stri
         List<FieldError> errors) {
 
     public static final String MEDIA_TYPE = "application/problem+json";
+    /** Problem types are URNs: stable identifiers that need no hosted page. */
+    public static final String TYPE_PREFIX = "urn:reprise:problem:";
 
     /** One rejected field: a dotted path into the request (for example {@code settings.retentionPolicy}). */
     public record FieldError(String field, String message) {

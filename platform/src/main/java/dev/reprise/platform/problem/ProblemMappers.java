@@ -2,23 +2,30 @@ package dev.reprise.platform.problem;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.reprise.platform.dependencies.DependencyFailures;
+import dev.reprise.platform.dependencies.DependencyFailures.Dependency;
+import dev.reprise.platform.rest.StrictJson;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.validation.Path;
+import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -26,12 +33,18 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 public class ProblemMappers {
 
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
-    /** Problem types are URNs: stable identifiers that need no hosted page. */
-    static final String TYPE_PREFIX = "urn:reprise:problem:";
+
+    private final String retryAfterSeconds;
+
+    /** @param retryAfter what a 503 tells clients to wait before trying again ({@code Retry-After}) */
+    public ProblemMappers(@ConfigProperty(name = "reprise.problem.retry-after") Duration retryAfter) {
+        this.retryAfterSeconds = Long.toString(Math.max(1, retryAfter.toSeconds()));
+    }
 
     @ServerExceptionMapper
     public Response problem(ProblemException e, UriInfo uri) {
-        return respond(new Problem(TYPE_PREFIX + e.type(), e.title(), e.status(), e.getMessage(), path(uri), e.errors()));
+        return respond(new Problem(Problem.TYPE_PREFIX + e.type(), e.title(), e.status(), e.getMessage(), path(uri),
+                e.errors()));
     }
 
     @ServerExceptionMapper
@@ -42,7 +55,8 @@ public class ProblemMappers {
                 .toList();
         String detail = errors.stream().map(error -> error.field() + ": " + error.message())
                 .collect(Collectors.joining("; "));
-        return respond(new Problem(TYPE_PREFIX + "invalid-request", "Invalid request", 400, detail, path(uri), errors));
+        return respond(new Problem(Problem.TYPE_PREFIX + "invalid-request", "Invalid request", 400, detail, path(uri),
+                errors));
     }
 
     /** Overrides Quarkus' own mapper of this subtype, which answers with plain JSON. */
@@ -58,11 +72,23 @@ public class ProblemMappers {
                     .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
                     .collect(Collectors.joining(".")).replace(".[", "[");
             String message = fieldMessage(mapping);
-            return respond(new Problem(TYPE_PREFIX + "invalid-request", "Invalid request", 400, field + ": " + message,
-                    path(uri), List.of(new Problem.FieldError(field, message))));
+            return respond(new Problem(Problem.TYPE_PREFIX + "invalid-request", "Invalid request", 400,
+                    field + ": " + message, path(uri), List.of(new Problem.FieldError(field, message))));
         }
-        return respond(new Problem(TYPE_PREFIX + "malformed-json", "Malformed JSON", 400,
-                "The request body is not valid JSON: " + e.getOriginalMessage(), path(uri), List.of()));
+        return respond(new Problem(Problem.TYPE_PREFIX + "malformed-json", "Malformed JSON", 400,
+                "The request body is not valid JSON: " + documentMessage(e), path(uri), List.of()));
+    }
+
+    /** What is wrong with the document as a whole, without Jackson's Java type names. */
+    private static String documentMessage(JsonProcessingException e) {
+        String original = e.getOriginalMessage();
+        if (original != null && original.startsWith("Trailing token")) {
+            return "there is content after the JSON document.";
+        }
+        if (e instanceof MismatchedInputException) {
+            return "expected one JSON object.";
+        }
+        return original;
     }
 
     @ServerExceptionMapper
@@ -77,7 +103,7 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e, UriInfo uri) {
-        return respond(new Problem(TYPE_PREFIX + "forbidden", "Forbidden", 403,
+        return respond(new Problem(Problem.TYPE_PREFIX + "forbidden", "Forbidden", 403,
                 "You are not allowed to do this.", path(uri), List.of()));
     }
 
@@ -85,6 +111,12 @@ public class ProblemMappers {
     public Response webApplication(WebApplicationException e, UriInfo uri) {
         if (e.getCause() instanceof JsonProcessingException unreadable) {
             return unreadableJson(unreadable, uri); // the JSON reader wraps parse errors
+        }
+        if (e.getCause() instanceof ProblemException refused) {
+            return problem(refused, uri); // JAX-RS wraps what a parameter converter throws
+        }
+        if (e instanceof NotAllowedException) {
+            return methodNotAllowed(uri);
         }
         int status = e.getResponse().getStatus();
         if (status >= 500) {
@@ -104,8 +136,39 @@ public class ProblemMappers {
 
     @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
     public Response unexpected(Throwable e, UriInfo uri) {
+        var unavailable = DependencyFailures.unavailable(e);
+        if (unavailable.isPresent()) {
+            // expected while a dependency is down: one line per request, not a stack trace each
+            LOG.warnf("Request to %s failed, %s unavailable: %s", path(uri), unavailable.get().slug(), e);
+            return unavailable(unavailable.get(), uri);
+        }
         LOG.error("Unexpected failure", e);
         return respond(internal(uri));
+    }
+
+    /** 503 with Retry-After: the request was fine, a dependency is not. */
+    private Response unavailable(Dependency dependency, UriInfo uri) {
+        Problem problem = new Problem(Problem.TYPE_PREFIX + dependency.slug() + "-unavailable",
+                "Service temporarily unavailable", 503,
+                dependency.description() + " is unavailable or not answering; try again in " + retryAfterSeconds
+                        + " seconds.", path(uri), List.of());
+        return Response.status(503).header(HttpHeaders.RETRY_AFTER, retryAfterSeconds).type(Problem.MEDIA_TYPE)
+                .entity(problem).build();
+    }
+
+    /** 405 must say what is allowed (RFC 9110 §15.5.6), which RESTEasy Reactive's own refusal does not. */
+    private static Response methodNotAllowed(UriInfo uri) {
+        String path = path(uri);
+        Set<String> allowed = path == null ? Set.of() : AllowedMethods.forPath(path);
+        String list = String.join(", ", allowed);
+        Response.ResponseBuilder builder = Response.status(405).type(Problem.MEDIA_TYPE).entity(new Problem(
+                "about:blank", "Method Not Allowed", 405,
+                allowed.isEmpty() ? "This method is not allowed here." : "Allowed here: " + list + ".", path,
+                List.of()));
+        if (!allowed.isEmpty()) {
+            builder.header(HttpHeaders.ALLOW, list);
+        }
+        return builder.build();
     }
 
     private static Problem internal(UriInfo uri) {
@@ -116,7 +179,7 @@ public class ProblemMappers {
 
     private Response unauthorized(UriInfo uri) {
         return Response.status(401).header("WWW-Authenticate", "Bearer").type(Problem.MEDIA_TYPE)
-                .entity(new Problem(TYPE_PREFIX + "unauthenticated", "Unauthorized", 401,
+                .entity(new Problem(Problem.TYPE_PREFIX + "unauthenticated", "Unauthorized", 401,
                         "A valid bearer token is required.", path(uri), List.of()))
                 .build();
     }
@@ -134,13 +197,25 @@ public class ProblemMappers {
             return "unknown field; allowed: " + unknown.getKnownPropertyIds().stream().map(Object::toString).sorted()
                     .collect(Collectors.joining(", "));
         }
-        if (e instanceof InvalidFormatException format && format.getTargetType() != null
-                && format.getTargetType().isEnum()) {
-            return "must be one of " + Arrays.stream(format.getTargetType().getEnumConstants()).map(Object::toString)
+        if (e instanceof StrictJson.ControlCharacterException) {
+            return StrictJson.ControlCharacterException.MESSAGE;
+        }
+        Class<?> target = e instanceof MismatchedInputException mismatch ? mismatch.getTargetType() : null;
+        if (target == null) {
+            return "has the wrong type or format";
+        }
+        if (target.isEnum()) {
+            return "must be one of " + Arrays.stream(target.getEnumConstants()).map(Object::toString)
                     .collect(Collectors.joining(", "));
         }
-        if (e instanceof InvalidFormatException format && format.getTargetType() != null) {
-            return "must be a " + format.getTargetType().getSimpleName().toLowerCase();
+        if (target == Boolean.class || target == boolean.class) {
+            return "must be a JSON boolean: true or false";
+        }
+        if (target == String.class) {
+            return "must be a JSON string";
+        }
+        if (Number.class.isAssignableFrom(target) || (target.isPrimitive() && target != char.class)) {
+            return "must be a JSON number";
         }
         return "has the wrong type or format";
     }

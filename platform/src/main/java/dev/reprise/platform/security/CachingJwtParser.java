@@ -6,6 +6,7 @@ import io.smallrye.jwt.auth.principal.ParseException;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Alternative;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import org.eclipse.microprofile.jwt.JsonWebToken;
@@ -16,6 +17,10 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
  * An entry is reused only for the exact same token string, only until the token expires, and at most
  * {@link #MAX_AGE_MILLIS} after it was verified, so a rotated signing key takes effect within that time.
  * Everything else is smallrye-jwt's own parser, which this replaces as the {@code JWTParser} bean.
+ *
+ * <p>A token is accepted only if its {@code sub} is a valid user id ({@link UserIds}): every request then has a
+ * usable caller, including those whose endpoint never asks who it is, and no NUL or control character from a
+ * token reaches the database.
  */
 @Alternative
 @Priority(1)
@@ -52,6 +57,10 @@ public class CachingJwtParser extends DefaultJWTParser {
             return cached.token();
         }
         JsonWebToken parsed = super.parse(token);
+        Optional<String> badSubject = UserIds.problemWith(parsed.getSubject());
+        if (badSubject.isPresent()) {
+            throw new ParseException("The token's subject (sub) " + badSubject.get());
+        }
         if (verified.size() >= MAX_ENTRIES) {
             verified.clear(); // crude but bounded; a full cache is refilled by the next requests
         }

@@ -73,6 +73,21 @@ class CachingJwtParserTest {
         assertThat(second.getSubject()).isEqualTo("alice");
     }
 
+    @Test
+    void aTokenWhoseSubjectIsNoUsableUserIdIsRejectedAndNotRemembered() throws Exception {
+        for (String subject : new String[] {"", "  ", "a\u0000b", "line\nbreak", "x".repeat(UserIds.MAX_LENGTH + 1)}) {
+            String token = Jwt.issuer(ISSUER).subject(subject).expiresIn(3600).sign(trusted.getPrivate());
+            assertThatThrownBy(() -> parser.parse(token)).isInstanceOf(ParseException.class)
+                    .hasMessageContaining("sub");
+            assertThatThrownBy(() -> parser.parse(token)).isInstanceOf(ParseException.class);
+        }
+        String withoutSubject = Jwt.issuer(ISSUER).upn("alice").expiresIn(3600).sign(trusted.getPrivate());
+        assertThatThrownBy(() -> parser.parse(withoutSubject)).isInstanceOf(ParseException.class);
+        String longest = "x".repeat(UserIds.MAX_LENGTH);
+        assertThat(parser.parse(Jwt.issuer(ISSUER).subject(longest).expiresIn(3600).sign(trusted.getPrivate()))
+                .getSubject()).isEqualTo(longest);
+    }
+
     private static KeyPair rsaKeyPair() throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);

@@ -21,6 +21,10 @@ public class RoomRepository implements PanacheRepositoryBase<Room, UUID> {
     }
 
     public Uni<List<Room>> listLive(int page, int size) {
+        // page * size overflows an int long before there are that many rooms: such a page is simply empty
+        if ((long) page * size > Integer.MAX_VALUE - size) {
+            return Uni.createFrom().item(List.of());
+        }
         return find("status", Sort.descending("startedAt").and("id"), RoomStatus.LIVE)
                 .page(Page.of(page, size)).list();
     }

@@ -2,6 +2,7 @@ package dev.reprise.room.rest;
 
 import dev.reprise.contracts.room.RetentionPolicy;
 import dev.reprise.contracts.room.RoomSettings;
+import dev.reprise.platform.security.UserId;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -31,7 +32,7 @@ public final class RoomRequests {
         }
     }
 
-    public record InviteRequest(@NotBlank(message = "must not be blank") @Size(max = 128) String userId) {
+    public record InviteRequest(@UserId String userId) {
     }
 
     public record AcceptInvitationRequest(@NotNull(message = "is required: say whether you agree to be recorded") Boolean recordingConsent) {

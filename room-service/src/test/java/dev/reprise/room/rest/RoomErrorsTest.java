@@ -9,6 +9,7 @@ import static dev.reprise.room.rest.RoomApi.uniqueUser;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.startsWith;
@@ -17,12 +18,20 @@ import dev.reprise.contracts.CloudEventHeaders;
 import dev.reprise.contracts.EventCatalog;
 import dev.reprise.contracts.Topic;
 import dev.reprise.stack.testing.LocalStackTestResource;
+import dev.reprise.stack.testing.TestTokens;
 import dev.reprise.stack.testing.TopicTail;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -195,6 +204,157 @@ class RoomErrorsTest {
     @Test
     void unknownPathsAreProblemsToo() {
         problem(as(uniqueUser("u")).get("/nothing-here").then(), 404);
+    }
+
+    @Test
+    void aTokenWithoutAUsableSubjectIs401EvenWhereTheCallerIsNotAskedFor() {
+        String roomId = createLiveRoom(uniqueUser("host"), Map.of());
+        for (String subject : new String[] {"", " ", "a\u0000b", "tab\tbed", "x".repeat(256)}) {
+            String token = TestTokens.withRawSubject(subject);
+            problem(given().auth().oauth2(token).get("/rooms").then(), 401)
+                    .header("WWW-Authenticate", startsWith("Bearer"));
+            problem(given().auth().oauth2(token).contentType(ContentType.JSON).post("/rooms/{id}/join", roomId).then(),
+                    401);
+        }
+    }
+
+    @Test
+    void controlCharactersInJsonStringsAre400NotADatabaseError() {
+        String host = uniqueUser("host");
+        String roomId = createLiveRoom(host, Map.of());
+        problem(as(host).body(Map.of("title", "Late\u0000show")).post("/rooms").then(), 400)
+                .body("errors.field", hasItem("title"));
+        problem(as(host).body(Map.of("title", "Late\u001bshow")).post("/rooms").then(), 400)
+                .body("errors.field", hasItem("title"));
+        problem(as(host).body(Map.of("userId", "ali\u0000")).post("/rooms/{id}/invitations", roomId).then(), 400)
+                .body("errors.field", hasItem("userId"));
+        as(host).body(Map.of("title", "Late show,\n\twith tabs")).post("/rooms").then().statusCode(201);
+    }
+
+    @Test
+    void aUserIdInABodyFollowsTheUserIdRules() {
+        String host = uniqueUser("host");
+        String roomId = createLiveRoom(host, Map.of());
+        for (String notAUserId : new String[] {"ali\tb", "ali\n", " ", "a".repeat(256)}) {
+            problem(as(host).body(Map.of("userId", notAUserId)).post("/rooms/{id}/invitations", roomId).then(), 400)
+                    .body("errors.field", hasItem("userId"));
+        }
+    }
+
+    @Test
+    void controlCharactersInTheUrlAre400BeforeAnyResourceSeesThem() {
+        String host = uniqueUser("host");
+        String roomId = createLiveRoom(host, Map.of());
+        // urlEncodingEnabled(false): the escapes go out exactly as written, and reach JAX-RS decoded
+        problem(as(host).urlEncodingEnabled(false).body(Map.of("recordingConsent", true))
+                .post("/rooms/" + roomId + "/invitations/a%00b/accept").then(), 400);
+        problem(as(host).urlEncodingEnabled(false).delete("/rooms/" + roomId + "/participants/a%00b").then(), 400);
+        problem(as(host).urlEncodingEnabled(false).delete("/rooms/" + roomId + "/participants/a%0Ab").then(), 400);
+        problem(as(host).urlEncodingEnabled(false).get("/rooms?page=%00").then(), 400)
+                .body("errors.field", hasItem("page"));
+        as(host).get("/rooms/{id}", roomId).then().statusCode(200).body("participants.userId", hasItem(host));
+    }
+
+    @Test
+    void aPageFarBeyondTheEndIsEmptyNotAnOverflow() {
+        String host = uniqueUser("host");
+        as(host).get("/rooms?page=2147483647").then().statusCode(200).body("items", empty())
+                .body("page", equalTo(Integer.MAX_VALUE));
+        as(host).get("/rooms?page=21474837&size=100").then().statusCode(200).body("items", empty());
+    }
+
+    @Test
+    void aQueryParameterOfTheWrongTypeIs400NamingIt() {
+        String host = uniqueUser("host");
+        problem(as(host).get("/rooms?page=abc").then(), 400).body("errors.field", hasItem("page"));
+        problem(as(host).get("/rooms?size=1.5").then(), 400).body("errors.field", hasItem("size"));
+        problem(as(host).get("/rooms?page=99999999999").then(), 400).body("errors.field", hasItem("page"));
+    }
+
+    @Test
+    void consentAndOtherValuesMustHaveTheirJsonTypes() {
+        String host = uniqueUser("host");
+        String speaker = uniqueUser("speaker");
+        String roomId = createLiveRoom(host, Map.of("recording", true));
+        join(speaker, roomId).statusCode(200);
+        invite(host, roomId, speaker).statusCode(200);
+        for (String notABoolean : new String[] {"0", "1", "2", "\"true\"", "\"false\"", "\"\"", "[true]"}) {
+            problem(as(speaker).body("{\"recordingConsent\": " + notABoolean + "}")
+                    .post("/rooms/{id}/invitations/{user}/accept", roomId, speaker).then(), 400)
+                    .body("errors.field", hasItem("recordingConsent"));
+        }
+        as(host).get("/rooms/{id}", roomId).then()
+                .body("participants.find { it.userId == '" + speaker + "' }.role", equalTo("LISTENER"));
+        problem(as(host).body("{\"title\": 42}").post("/rooms").then(), 400).body("errors.field", hasItem("title"));
+        problem(as(host).body("{\"title\": \"x\", \"settings\": {\"retentionPolicy\": 0}}").post("/rooms").then(), 400)
+                .body("errors.field", hasItem("settings.retentionPolicy"));
+        problem(as(host).body("{\"userId\": 7}").post("/rooms/{id}/invitations", roomId).then(), 400)
+                .body("errors.field", hasItem("userId"));
+        accept(speaker, roomId, speaker, false).statusCode(200).body("recordingConsent", equalTo(false));
+    }
+
+    @Test
+    void duplicateKeysAndTrailingContentAre400() {
+        String host = uniqueUser("host");
+        String speaker = uniqueUser("speaker");
+        String roomId = createLiveRoom(host, Map.of("recording", true));
+        join(speaker, roomId).statusCode(200);
+        invite(host, roomId, speaker).statusCode(200);
+        problem(as(speaker).body("{\"recordingConsent\": false, \"recordingConsent\": true}")
+                .post("/rooms/{id}/invitations/{user}/accept", roomId, speaker).then(), 400)
+                .body("type", equalTo("urn:reprise:problem:malformed-json"))
+                .body("detail", containsString("recordingConsent"));
+        problem(as(speaker).body("{\"recordingConsent\": false} {\"recordingConsent\": true}")
+                .post("/rooms/{id}/invitations/{user}/accept", roomId, speaker).then(), 400)
+                .body("type", equalTo("urn:reprise:problem:malformed-json"));
+        problem(as(speaker).body("{\"recordingConsent\": false} true")
+                .post("/rooms/{id}/invitations/{user}/accept", roomId, speaker).then(), 400);
+        problem(as(host).body("{\"title\": \"x\"} garbage").post("/rooms").then(), 400);
+        as(host).get("/rooms/{id}", roomId).then()
+                .body("participants.find { it.userId == '" + speaker + "' }.role", equalTo("LISTENER"));
+    }
+
+    @Test
+    void aMethodNotAllowedSaysWhichAre() {
+        String host = uniqueUser("host");
+        String roomId = RoomApi.createRoom(host, Map.of());
+        problem(as(host).delete("/rooms/{id}", roomId).then(), 405).header("Allow", equalTo("GET, HEAD, OPTIONS"));
+        problem(as(host).put("/rooms").then(), 405).header("Allow", equalTo("GET, HEAD, OPTIONS, POST"));
+        problem(as(host).get("/rooms/{id}/join", roomId).then(), 405).header("Allow", equalTo("OPTIONS, POST"));
+    }
+
+    @Test
+    void unacceptableAndUnsupportedMediaTypesAreProblems() {
+        String host = uniqueUser("host");
+        problem(as(host).accept(ContentType.TEXT).get("/rooms").then(), 406);
+        problem(as(host).contentType(ContentType.TEXT).body("title").post("/rooms").then(), 415);
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitIs413WithAProblemToo() throws Exception {
+        String host = uniqueUser("host");
+        // a body read from a stream goes out chunked, without a Content-Length announcing its size
+        HttpResponse<String> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + "/rooms"))
+                        .header("Authorization", "Bearer " + TestTokens.forUser(host))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
+                                ("{\"title\": \"" + "x".repeat(64 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8))))
+                        .timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(response.body()).contains("urn:reprise:problem:body-too-large");
+        // and a small chunked body is read as usual
+        HttpResponse<String> small = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + "/rooms"))
+                        .header("Authorization", "Bearer " + TestTokens.forUser(host))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
+                                "{\"title\": \"Chunked show\"}".getBytes(StandardCharsets.UTF_8))))
+                        .timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(small.statusCode()).isEqualTo(201);
     }
 
     /** A well-formed RS256 token signed by a key the service does not trust. */

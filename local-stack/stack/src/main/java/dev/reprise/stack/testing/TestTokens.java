@@ -2,6 +2,8 @@ package dev.reprise.stack.testing;
 
 import dev.reprise.stack.LocalJwt;
 
+import io.smallrye.jwt.build.Jwt;
+
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -9,7 +11,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.security.PrivateKey;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -49,18 +54,35 @@ public final class TestTokens {
 
     /** A token with exactly these groups. */
     public static String withGroups(String userId, Collection<String> groups) {
+        return LocalJwt.mint(signingKey(), issuer(), userId, groups);
+    }
+
+    /**
+     * A correctly signed token whose {@code sub} is exactly {@code subject}, even blank or full of control
+     * characters: what a faulty or hostile identity provider might issue. No {@code upn}, groups {@code [user]}.
+     */
+    public static String withRawSubject(String subject) {
+        Instant now = Instant.now();
+        return Jwt.issuer(issuer()).subject(subject).groups(new LinkedHashSet<>(LocalJwt.userGroups()))
+                .issuedAt(now.getEpochSecond()).expiresAt(now.plus(Duration.ofHours(1)).getEpochSecond())
+                .sign(signingKey());
+    }
+
+    private static String issuer() {
+        return ConfigProvider.getConfig().getOptionalValue(ISSUER, String.class).orElse(LocalJwt.ISSUER);
+    }
+
+    private static PrivateKey signingKey() {
         Config config = ConfigProvider.getConfig();
         String location = config.getOptionalValue(PRIVATE_KEY_LOCATION, String.class).orElseThrow(() ->
                 new IllegalStateException(PRIVATE_KEY_LOCATION + " is not configured: is the test annotated with "
                         + "@WithTestResource(LocalStackTestResource.class, ...)?"));
-        String issuer = config.getOptionalValue(ISSUER, String.class).orElse(LocalJwt.ISSUER);
-        PrivateKey key = KEYS.computeIfAbsent(location, l -> {
+        return KEYS.computeIfAbsent(location, l -> {
             try {
                 return LocalJwt.readPrivateKey(Path.of(l));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the local JWT key " + l, e);
             }
         });
-        return LocalJwt.mint(key, issuer, userId, groups);
     }
 }

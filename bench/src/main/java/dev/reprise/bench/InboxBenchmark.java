@@ -79,6 +79,8 @@ public final class InboxBenchmark {
                 service.stop(Duration.ofSeconds(10));
             }
         }
+        // Client libraries may leave non-daemon threads behind; the figures are printed, so end here.
+        System.exit(0);
     }
 
     private static ProducerRecord<String, byte[]> record(UUID room) {

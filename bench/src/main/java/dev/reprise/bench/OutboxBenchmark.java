@@ -72,6 +72,8 @@ public final class OutboxBenchmark {
                 }
             }
         }
+        // Client libraries may leave non-daemon threads behind; the figures are printed, so end here.
+        System.exit(0);
     }
 
     /** Median time of a round; with {@code keepAt} > 0 the backlog is topped up to that before each round. */

@@ -132,6 +132,8 @@ public final class RoomJoinBenchmark {
                 service.stop(Duration.ofSeconds(10));
             }
         }
+        // Client libraries may leave non-daemon threads behind; the figures are printed, so end here.
+        System.exit(0);
     }
 
     /** Successful joins and leaves, warm-up included: each one committed exactly one event. */

@@ -3,7 +3,6 @@ package dev.reprise.platform.inbox;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.reprise.contracts.CloudEventHeaders;
 import dev.reprise.contracts.EventCatalog;
 import dev.reprise.contracts.EventJson;
 import dev.reprise.contracts.EventType;
@@ -18,6 +17,7 @@ import dev.reprise.contracts.room.RoomSettings;
 import dev.reprise.platform.testapp.HeardEvents;
 import dev.reprise.platform.testapp.PlatformTestResource;
 import dev.reprise.stack.testing.StackFaults;
+import dev.reprise.stack.testing.TestEvents;
 import dev.reprise.stack.testing.TopicTail;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -242,19 +242,7 @@ class InboxTest {
     }
 
     private static ProducerRecord<String, byte[]> record(String type, String eventId, UUID roomId, byte[] data) {
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topic.ROOM.topicName(), roomId.toString(), data);
-        header(record, CloudEventHeaders.ID, eventId);
-        header(record, CloudEventHeaders.SPEC_VERSION, "1.0");
-        header(record, CloudEventHeaders.TYPE, type);
-        header(record, CloudEventHeaders.SOURCE, "/reprise/room-service");
-        header(record, CloudEventHeaders.SUBJECT, roomId.toString());
-        header(record, CloudEventHeaders.TIME, Instant.now().toString());
-        header(record, CloudEventHeaders.CONTENT_TYPE, "application/json");
-        return record;
-    }
-
-    private static void header(ProducerRecord<String, byte[]> record, String name, String value) {
-        record.headers().add(name, value.getBytes(StandardCharsets.UTF_8));
+        return TestEvents.roomRecord(type, eventId, roomId, data);
     }
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {

@@ -3,7 +3,6 @@ package dev.reprise.recording.messaging;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.reprise.contracts.CloudEventHeaders;
 import dev.reprise.contracts.EventCatalog;
 import dev.reprise.contracts.EventJson;
 import dev.reprise.contracts.EventType;
@@ -15,6 +14,7 @@ import dev.reprise.contracts.room.RoomEnded;
 import dev.reprise.contracts.room.RoomSettings;
 import dev.reprise.contracts.room.SpeakerAdded;
 import dev.reprise.stack.testing.LocalStackTestResource;
+import dev.reprise.stack.testing.TestEvents;
 import dev.reprise.stack.testing.TestTokens;
 import dev.reprise.stack.testing.TopicTail;
 import io.quarkus.test.common.ResourceArg;
@@ -149,19 +149,7 @@ class RoomEventsConsumerTest {
     }
 
     private static ProducerRecord<String, byte[]> record(EventType<?> type, String eventId, UUID roomId, byte[] data) {
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(type.topic().topicName(), roomId.toString(), data);
-        header(record, CloudEventHeaders.ID, eventId);
-        header(record, CloudEventHeaders.SPEC_VERSION, "1.0");
-        header(record, CloudEventHeaders.TYPE, type.type());
-        header(record, CloudEventHeaders.SOURCE, "/reprise/room-service");
-        header(record, CloudEventHeaders.SUBJECT, roomId.toString());
-        header(record, CloudEventHeaders.TIME, Instant.now().toString());
-        header(record, CloudEventHeaders.CONTENT_TYPE, "application/json");
-        return record;
-    }
-
-    private static void header(ProducerRecord<String, byte[]> record, String name, String value) {
-        record.headers().add(name, value.getBytes(StandardCharsets.UTF_8));
+        return TestEvents.roomRecord(type.type(), eventId, roomId, data);
     }
 
     private RowSet<Row> query(String sql, Object parameter) {

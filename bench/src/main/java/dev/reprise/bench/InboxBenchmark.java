@@ -1,9 +1,7 @@
 package dev.reprise.bench;
 
-import dev.reprise.contracts.CloudEventHeaders;
 import dev.reprise.contracts.EventCatalog;
 import dev.reprise.contracts.EventJson;
-import dev.reprise.contracts.Topic;
 import dev.reprise.contracts.room.RetentionPolicy;
 import dev.reprise.contracts.room.RoomCreated;
 import dev.reprise.contracts.room.RoomSettings;
@@ -11,24 +9,21 @@ import dev.reprise.stack.LocalStack;
 import dev.reprise.stack.StackOptions;
 import dev.reprise.stack.runtime.ChildJvm;
 import dev.reprise.stack.runtime.ServiceJvm;
+import dev.reprise.stack.testing.TestEvents;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The inbox with a simple projection: recording-service (from its production jar) consuming room.created events
@@ -56,9 +51,7 @@ public final class InboxBenchmark {
                 awaitReady(port, service);
                 long before = database.count("SELECT count(*) FROM room_policy");
                 long start = System.nanoTime();
-                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                        stack.kafkaBootstrapServers(), "acks", "all", "linger.ms", 5), new StringSerializer(),
-                        new ByteArraySerializer())) {
+                try (KafkaProducer<String, byte[]> producer = TestEvents.producer(stack.kafkaBootstrapServers())) {
                     for (int i = 0; i < events; i++) {
                         producer.send(record(UUID.randomUUID()));
                     }
@@ -86,20 +79,8 @@ public final class InboxBenchmark {
     private static ProducerRecord<String, byte[]> record(UUID room) {
         RoomCreated created = new RoomCreated(room, "bench-host", "Bench",
                 new RoomSettings(true, false, false, RetentionPolicy.MODERATION_30D), Instant.now());
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topic.ROOM.topicName(), room.toString(),
+        return TestEvents.roomRecord(EventCatalog.ROOM_CREATED.type(), UUID.randomUUID().toString(), room,
                 EventJson.write(created));
-        header(record, CloudEventHeaders.ID, UUID.randomUUID().toString());
-        header(record, CloudEventHeaders.SPEC_VERSION, CloudEventHeaders.SPEC_VERSION_VALUE);
-        header(record, CloudEventHeaders.TYPE, EventCatalog.ROOM_CREATED.type());
-        header(record, CloudEventHeaders.SOURCE, "/reprise/room-service");
-        header(record, CloudEventHeaders.SUBJECT, room.toString());
-        header(record, CloudEventHeaders.TIME, Instant.now().toString());
-        header(record, CloudEventHeaders.CONTENT_TYPE, CloudEventHeaders.JSON_CONTENT_TYPE);
-        return record;
-    }
-
-    private static void header(ProducerRecord<String, byte[]> record, String name, String value) {
-        record.headers().add(name, value.getBytes(StandardCharsets.UTF_8));
     }
 
     private static void awaitReady(int port, ChildJvm service) throws Exception {

@@ -93,7 +93,9 @@ public final class RoomJoinBenchmark {
                 run(port, rooms, tokens, options.warmupSeconds, new LatencyRecorder(), new LatencyRecorder());
                 LatencyRecorder joins = new LatencyRecorder();
                 LatencyRecorder leaves = new LatencyRecorder();
+                ProcessCpu cpuBefore = ProcessCpu.sample(service.pid());
                 long cycles = run(port, rooms, tokens, options.durationSeconds, joins, leaves);
+                ProcessCpu cpuAfter = ProcessCpu.sample(service.pid());
                 long loadedRss = rssKiB(service.pid());
 
                 long expectedEvents = 2L * options.rooms + CHANGES.get(); // created + started per room
@@ -117,6 +119,8 @@ public final class RoomJoinBenchmark {
                 System.out.printf("leave latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms, failures %d%n",
                         leaves.percentileMillis(0.50), leaves.percentileMillis(0.99), leaves.percentileMillis(1.0),
                         leaves.failures());
+                System.out.printf("CPU ms per join+leave cycle, by process: %s%n",
+                        formatMillis(cpuAfter.millisPerOperationSince(cpuBefore, cycles)));
                 System.out.printf("events on %s: %d of %d expected; outbox drained %.1f s after the load stopped%n",
                         Topic.ROOM.topicName(), published, expectedEvents, drain.toMillis() / 1000.0);
                 httpThreads.shutdownNow();
@@ -134,6 +138,13 @@ public final class RoomJoinBenchmark {
         }
         // Client libraries may leave non-daemon threads behind; the figures are printed, so end here.
         System.exit(0);
+    }
+
+    private static String formatMillis(Map<String, Double> millisByRole) {
+        StringBuilder text = new StringBuilder();
+        millisByRole.forEach((role, millis) -> text.append(text.isEmpty() ? "" : ", ")
+                .append(role).append(' ').append(String.format("%.3f", millis)));
+        return text.toString();
     }
 
     /** Successful joins and leaves, warm-up included: each one committed exactly one event. */

@@ -33,11 +33,7 @@ public class Outbox {
     public static final int SLOTS = 16;
 
     /** The key lock is taken before the row (and its id) exists: see V0_2 for {@code outbox_lock_key}. */
-    static final String INSERT_SQL = """
-            INSERT INTO outbox_event (event_id, topic, record_key, slot, event_type, source, subject, occurred_at, payload)
-            SELECT CAST($1 AS uuid), CAST($2 AS text), CAST($3 AS text), CAST($4 AS int), CAST($5 AS text),
-                   CAST($6 AS text), CAST($7 AS text), CAST($8 AS timestamptz), CAST($9 AS text)
-            FROM outbox_lock_key(CAST($3 AS text))""";
+    static final String INSERT_SQL = insertSql(1);
     /** The same statement with Hibernate's ordinal parameters. */
     private static final String INSERT_SQL_HIBERNATE = INSERT_SQL.replaceAll("\\$(\\d)", "?$1");
 
@@ -79,6 +75,50 @@ public class Outbox {
             return Uni.createFrom().failure(e);
         }
         return transaction.preparedQuery(INSERT_SQL).execute(Tuple.from(row.values())).replaceWithVoid();
+    }
+
+    /**
+     * An event to be written by the caller's own statement, as the common table expression
+     * {@link #insertAs(String, int)} gives: a hot path then makes its change and records its event in one
+     * statement, which {@link dev.reprise.platform.sql.PipelinedTransaction} can commit without waiting for it.
+     *
+     * @throws EventTooLargeException if the event could never be published
+     */
+    public <T> Entry entry(EventType<T> type, String key, T data, Instant occurredAt) {
+        return new Entry(row(type, key, data, occurredAt));
+    }
+
+    /**
+     * The common table expression {@code name AS (INSERT INTO outbox_event ...)} that writes an {@link Entry},
+     * its parameters numbered from {@code firstParameter} ({@link Entry#parameters()} in that order). It takes the
+     * key lock like {@link #add}, so per-key order holds whichever way an event is written.
+     */
+    public static String insertAs(String name, int firstParameter) {
+        return name + " AS (" + insertSql(firstParameter) + ")";
+    }
+
+    /** An event checked and ready to be written by a statement that embeds {@link #insertAs}. */
+    public static final class Entry {
+        private final Row row;
+
+        private Entry(Row row) {
+            this.row = row;
+        }
+
+        /** The statement's parameters for this event, in the order {@link #insertAs} numbers them. */
+        public Object[] parameters() {
+            return row.values();
+        }
+    }
+
+    private static String insertSql(int first) {
+        return """
+                INSERT INTO outbox_event (event_id, topic, record_key, slot, event_type, source, subject, occurred_at, payload)
+                SELECT CAST($%1$d AS uuid), CAST($%2$d AS text), CAST($%3$d AS text), CAST($%4$d AS int),
+                       CAST($%5$d AS text), CAST($%6$d AS text), CAST($%7$d AS text), CAST($%8$d AS timestamptz),
+                       CAST($%9$d AS text)
+                FROM outbox_lock_key(CAST($%3$d AS text))""".formatted(first, first + 1, first + 2, first + 3,
+                first + 4, first + 5, first + 6, first + 7, first + 8);
     }
 
     private <T> Row row(EventType<T> type, String key, T data, Instant occurredAt) {

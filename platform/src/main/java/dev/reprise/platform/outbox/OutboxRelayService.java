@@ -150,6 +150,8 @@ public class OutboxRelayService {
                 refreshStatus(null, !done.blockedKeys().isEmpty());
                 if (done.published() == 0 && done.blockedKeys().isEmpty()) {
                     sleep(config.relay().pollInterval());
+                } else if (done.published() < config.relay().batchSize()) {
+                    sleep(config.relay().linger());
                 }
             } catch (RuntimeException e) {
                 if (!running) {

@@ -8,15 +8,19 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * A transaction on the reactive SQL client in three round trips whatever the number of statements: BEGIN sent
- * together with the reads; then every write at once; then COMMIT. The client's Transaction API waits for each
- * statement before sending the next, which cost a hot path a round trip per statement.
+ * A transaction on the reactive SQL client in few round trips whatever the number of statements: BEGIN sent
+ * together with the reads; then every write at once; then COMMIT, which travels with the write when there is
+ * only one. The client's Transaction API waits for each statement before sending the next, which cost a hot
+ * path a round trip per statement.
  *
- * <p>All or nothing, enforced here rather than asked of callers: COMMIT is sent only once every write has
- * answered success. The client can refuse a statement without sending it (parameters that do not fit the types
- * PostgreSQL inferred), and PostgreSQL, never having seen it, would let a COMMIT queued behind it keep the other
- * writes; so COMMIT is never queued behind a write whose outcome is unknown. Any failure, in a read, in
- * {@code decide} or in a write, sends ROLLBACK before the connection goes back to the pool.
+ * <p>All or nothing, enforced here rather than asked of callers. The client can refuse a statement without
+ * sending it (parameters that do not fit the types PostgreSQL inferred), and PostgreSQL, never having seen it,
+ * would let a COMMIT queued behind it keep the other writes. So with several writes, COMMIT is sent only once
+ * every one has answered success. A single write may take COMMIT along: if it is refused or fails, that COMMIT
+ * has nothing to keep (the reads wrote nothing), and the caller still sees the failure. A hot path therefore
+ * makes its change in one statement (common table expressions; {@code Outbox.insertAs} for its event) and
+ * saves the round trip. Any failure, in a read, in {@code decide} or in a write, sends ROLLBACK before the
+ * connection goes back to the pool.
  */
 public final class PipelinedTransaction {
 
@@ -53,10 +57,16 @@ public final class PipelinedTransaction {
                 .with((begun, readResult) -> readResult)
                 .flatMap(readResult -> {
                     Change<T> change = decide.apply(connection, readResult);
-                    Uni<Void> writes = change.writes().isEmpty()
+                    List<Uni<?>> writes = change.writes();
+                    if (writes.size() == 1) {
+                        // Subscribed in order, so COMMIT is queued right behind the one write.
+                        return Uni.combine().all().unis(writes.get(0), connection.query("COMMIT").execute())
+                                .collectFailures().discardItems().replaceWith(change.result());
+                    }
+                    Uni<Void> allWritten = writes.isEmpty()
                             ? Uni.createFrom().voidItem()
-                            : Uni.combine().all().unis(change.writes()).collectFailures().discardItems();
-                    return writes.flatMap(done -> connection.query("COMMIT").execute())
+                            : Uni.combine().all().unis(writes).collectFailures().discardItems();
+                    return allWritten.flatMap(done -> connection.query("COMMIT").execute())
                             .replaceWith(change.result());
                 })
                 .onFailure().call(() -> connection.query("ROLLBACK").execute().onFailure().recoverWithNull()));

@@ -68,6 +68,28 @@ class PipelinedTransactionTest {
         assertThat(rowsOf(eventId)).isEqualTo(2);
     }
 
+    @Test
+    void aSingleWriteSentWithItsCommitIsRefusedAsAWholeAndTheCallerSeesIt() {
+        String eventId = "single-refused-" + UUID.randomUUID();
+        String insert = INSERT + " -- " + eventId;
+        Uni<String> refusedByClient = PipelinedTransaction.run(pool, connection -> Uni.createFrom().item("read"),
+                (connection, read) -> new Change<>(read, List.of(
+                        connection.preparedQuery(insert).execute(Tuple.of(eventId, 42)))));
+        assertThatThrownBy(() -> refusedByClient.await().atMost(TIMEOUT)).hasMessageContaining("coerced");
+        Uni<String> refusedByDatabase = PipelinedTransaction.run(pool, connection -> Uni.createFrom().item("read"),
+                (connection, read) -> new Change<>(read, List.of(
+                        connection.preparedQuery(INSERT).execute(Tuple.of(eventId, (UUID) null)))));
+        assertThatThrownBy(() -> refusedByDatabase.await().atMost(TIMEOUT)).hasMessageContaining("room_id");
+        assertThat(rowsOf(eventId)).isZero();
+        // The connections went back to the pool outside any transaction: a later write commits on its own.
+        String later = PipelinedTransaction.run(pool, connection -> Uni.createFrom().item("later"),
+                (connection, read) -> new Change<>(read, List.of(
+                        connection.preparedQuery(INSERT).execute(Tuple.of(eventId, UUID.randomUUID())))))
+                .await().atMost(TIMEOUT);
+        assertThat(later).isEqualTo("later");
+        assertThat(rowsOf(eventId)).isEqualTo(1);
+    }
+
     private long rowsOf(String eventId) {
         return pool.preparedQuery("SELECT count(*) FROM heard_event WHERE event_id = $1").execute(Tuple.of(eventId))
                 .await().atMost(TIMEOUT).iterator().next().getLong(0);

@@ -13,13 +13,12 @@ import dev.reprise.platform.outbox.Outbox;
 import dev.reprise.room.Participant;
 import dev.reprise.room.Room;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 
 /**
- * Announces room changes through the outbox, in the transaction that makes them (Hibernate Reactive's, or
- * the SQL client's on the presence path); keyed by room id.
+ * Announces room changes through the outbox, in the transaction that makes them: Hibernate Reactive's, or on
+ * the presence path an {@link Outbox.Entry} that the change's own statement writes; keyed by room id.
  */
 @ApplicationScoped
 public class RoomEvents {
@@ -42,8 +41,9 @@ public class RoomEvents {
                 .replaceWithVoid();
     }
 
-    public Uni<Void> joined(SqlConnection transaction, Participant participant) {
-        return outbox.add(transaction, EventCatalog.PARTICIPANT_JOINED, participant.roomId.toString(),
+    /** For the presence path, which writes it in its own statement. */
+    public Outbox.Entry joined(Participant participant) {
+        return outbox.entry(EventCatalog.PARTICIPANT_JOINED, participant.roomId.toString(),
                 new ParticipantJoined(participant.roomId, participant.userId, participant.role, participant.joinedAt),
                 participant.joinedAt);
     }
@@ -60,8 +60,9 @@ public class RoomEvents {
                 .replaceWithVoid();
     }
 
-    public Uni<Void> left(SqlConnection transaction, Participant participant, LeaveReason reason, String removedBy) {
-        return outbox.add(transaction, EventCatalog.PARTICIPANT_LEFT, participant.roomId.toString(),
+    /** For the presence path, which writes it in its own statement. */
+    public Outbox.Entry left(Participant participant, LeaveReason reason, String removedBy) {
+        return outbox.entry(EventCatalog.PARTICIPANT_LEFT, participant.roomId.toString(),
                 new ParticipantLeft(participant.roomId, participant.userId, participant.role, reason, removedBy,
                         participant.leftAt), participant.leftAt);
     }

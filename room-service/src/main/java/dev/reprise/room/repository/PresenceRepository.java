@@ -10,12 +10,14 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import dev.reprise.platform.outbox.Outbox;
 import dev.reprise.platform.sql.PipelinedTransaction;
 import dev.reprise.platform.sql.PipelinedTransaction.Change;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
@@ -23,9 +25,9 @@ import java.util.function.BiFunction;
 
 /**
  * Joins, leaves and removals: the hot path, since listeners come and go by the thousand while hosts act
- * rarely. Each runs on the reactive SQL client as one {@link PipelinedTransaction} (BEGIN, lock the room, read
- * the participant; then participant, room and timeline written in one statement and the outbox row; then
- * COMMIT) instead of the ORM's seven round trips; the benchmark in bench/ measured the difference. Rooms'
+ * rarely. Each runs on the reactive SQL client as one {@link PipelinedTransaction} in two round trips (BEGIN,
+ * lock the room, read the participant; then participant, room, timeline and outbox row written in one
+ * statement, with COMMIT) instead of the ORM's seven; the benchmark in bench/ measured the difference. Rooms'
  * other changes go through Hibernate Reactive.
  */
 @ApplicationScoped
@@ -68,41 +70,58 @@ public class PresenceRepository {
                 .with((roomRows, participantRows) -> toLockedRoom(roomRows, participantRows, roomId, userId));
     }
 
-    /** Writes a participant who arrives (first time or again), the host's return, and the timeline entry. */
-    public Uni<Void> arrive(SqlConnection transaction, Participant participant, TimelineEntry entry) {
-        return transaction.preparedQuery("""
-                WITH arrived AS (
-                    INSERT INTO participant (id, room_id, user_id, role, present, joined_at)
-                    VALUES ($1, $2, $3, $4, true, $5)
-                    ON CONFLICT (room_id, user_id) DO UPDATE
-                    SET role = EXCLUDED.role, present = true, joined_at = EXCLUDED.joined_at, left_at = NULL,
-                        invited_at = NULL, recording_consent = NULL),
-                host_back AS (
-                    UPDATE room SET host_absent_since = NULL
-                    WHERE id = $2 AND host_id = $3 AND host_absent_since IS NOT NULL)
-                INSERT INTO timeline_entry (room_id, at, kind, user_id, role, detail) VALUES ($2, $6, $7, $8, $9, $10)""")
-                .execute(Tuple.from(new Object[] { participant.id, participant.roomId, participant.userId,
-                        participant.role.name(), utc(participant.joinedAt), utc(entry.at), entry.kind.name(),
-                        entry.userId, nameOf(entry.role), entry.detail }))
+    /**
+     * Writes a participant who arrives (first time or again), the host's return, the timeline entry and the
+     * event, in one statement (so its COMMIT travels with it).
+     */
+    public Uni<Void> arrive(SqlConnection transaction, Participant participant, TimelineEntry entry, Outbox.Entry event) {
+        return transaction.preparedQuery(ARRIVE).execute(withEvent(new Object[] { participant.id, participant.roomId,
+                participant.userId, participant.role.name(), utc(participant.joinedAt), utc(entry.at),
+                entry.kind.name(), entry.userId, nameOf(entry.role), entry.detail }, event))
                 .replaceWithVoid();
     }
 
+    private static final String ARRIVE = """
+            WITH arrived AS (
+                INSERT INTO participant (id, room_id, user_id, role, present, joined_at)
+                VALUES ($1, $2, $3, $4, true, $5)
+                ON CONFLICT (room_id, user_id) DO UPDATE
+                SET role = EXCLUDED.role, present = true, joined_at = EXCLUDED.joined_at, left_at = NULL,
+                    invited_at = NULL, recording_consent = NULL),
+            host_back AS (
+                UPDATE room SET host_absent_since = NULL
+                WHERE id = $2 AND host_id = $3 AND host_absent_since IS NOT NULL),
+            """ + Outbox.insertAs("announced", 11) + """
+
+            INSERT INTO timeline_entry (room_id, at, kind, user_id, role, detail) VALUES ($2, $6, $7, $8, $9, $10)""";
+
     /**
-     * Writes a participant who leaves or is removed, and the timeline entry; when it is the host, the room
-     * notes since when the host is away (it ends unless they are back within the grace period).
+     * Writes a participant who leaves or is removed, the timeline entry and the event, in one statement; when it
+     * is the host, the room notes since when the host is away (it ends unless they are back within the grace
+     * period).
      */
-    public Uni<Void> depart(SqlConnection transaction, Participant participant, TimelineEntry entry) {
-        return transaction.preparedQuery("""
-                WITH departed AS (
-                    UPDATE participant SET present = false, left_at = $3, invited_at = NULL
-                    WHERE room_id = $1 AND user_id = $2),
-                host_away AS (
-                    UPDATE room SET host_absent_since = $3 WHERE id = $1 AND host_id = $2)
-                INSERT INTO timeline_entry (room_id, at, kind, user_id, role, detail) VALUES ($1, $4, $5, $6, $7, $8)""")
-                .execute(Tuple.from(new Object[] { participant.roomId, participant.userId, utc(participant.leftAt),
-                        utc(entry.at), entry.kind.name(), entry.userId,
-                        nameOf(entry.role), entry.detail }))
+    public Uni<Void> depart(SqlConnection transaction, Participant participant, TimelineEntry entry, Outbox.Entry event) {
+        return transaction.preparedQuery(DEPART).execute(withEvent(new Object[] { participant.roomId,
+                participant.userId, utc(participant.leftAt), utc(entry.at), entry.kind.name(), entry.userId,
+                nameOf(entry.role), entry.detail }, event))
                 .replaceWithVoid();
+    }
+
+    private static final String DEPART = """
+            WITH departed AS (
+                UPDATE participant SET present = false, left_at = $3, invited_at = NULL
+                WHERE room_id = $1 AND user_id = $2),
+            host_away AS (
+                UPDATE room SET host_absent_since = $3 WHERE id = $1 AND host_id = $2),
+            """ + Outbox.insertAs("announced", 9) + """
+
+            INSERT INTO timeline_entry (room_id, at, kind, user_id, role, detail) VALUES ($1, $4, $5, $6, $7, $8)""";
+
+    private static Tuple withEvent(Object[] change, Outbox.Entry event) {
+        Object[] eventParameters = event.parameters();
+        Object[] all = Arrays.copyOf(change, change.length + eventParameters.length);
+        System.arraycopy(eventParameters, 0, all, change.length, eventParameters.length);
+        return Tuple.from(all);
     }
 
     /** The room as a presence change needs it, and the user's participant row (null if never there). */

@@ -105,7 +105,7 @@ public class RoomService {
                     : room.participant().rejoin(role, now);
             TimelineEntry entry = TimelineEntry.of(roomId, now, Kind.JOINED, userId, role, null);
             return new Change<>(participant,
-                    List.of(presence.arrive(tx, participant, entry), events.joined(tx, participant)));
+                    List.of(presence.arrive(tx, participant, entry, events.joined(participant))));
         });
     }
 
@@ -267,7 +267,7 @@ public class RoomService {
         TimelineEntry entry = TimelineEntry.of(room.roomId(), now, kind, participant.userId, participant.role,
                 removedBy == null ? null : "removed by " + removedBy);
         return new Change<>(null,
-                List.of(presence.depart(tx, participant, entry), events.left(tx, participant, reason, removedBy)));
+                List.of(presence.depart(tx, participant, entry, events.left(participant, reason, removedBy))));
     }
 
     private Uni<RoomDetails> details(Room room) {

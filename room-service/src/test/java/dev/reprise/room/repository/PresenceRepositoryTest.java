@@ -9,6 +9,7 @@ import dev.reprise.contracts.room.ParticipantRole;
 import dev.reprise.platform.outbox.OutboxRelayService;
 import dev.reprise.platform.problem.ProblemException;
 import dev.reprise.room.Participant;
+import dev.reprise.room.messaging.RoomEvents;
 import dev.reprise.room.TimelineEntry;
 import dev.reprise.room.TimelineEntry.Kind;
 import dev.reprise.platform.sql.PipelinedTransaction.Change;
@@ -47,6 +48,9 @@ class PresenceRepositoryTest {
     PresenceRepository presence;
 
     @Inject
+    RoomEvents events;
+
+    @Inject
     Pool pool;
 
     @Inject
@@ -79,7 +83,7 @@ class PresenceRepositoryTest {
         // The participant's row is written, then a statement breaks a constraint: the COMMIT sent right
         // behind them must commit nothing.
         Uni<Participant> change = presence.change(roomId, user, (tx, room) -> new Change<>(participant, List.of(
-                presence.arrive(tx, participant, entry),
+                presence.arrive(tx, participant, entry, events.joined(participant)),
                 tx.preparedQuery("INSERT INTO timeline_entry (room_id, at, kind, user_id) VALUES ($1, now(), 'JOINED', NULL)")
                         .execute(Tuple.of(roomId)))));
         assertThatThrownBy(() -> change.await().atMost(TIMEOUT)).hasMessageContaining("user_id");

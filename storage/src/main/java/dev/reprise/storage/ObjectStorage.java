@@ -7,6 +7,7 @@ import io.minio.errors.ErrorResponseException;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
 import org.jboss.logging.Logger;
 
 /** The service's bucket in S3-compatible storage. Calls block: use them from worker threads. */
@@ -17,14 +18,23 @@ public class ObjectStorage {
 
     private final StorageConfig config;
     private final MinioClient client;
+    /** The same store with the health check's short bound: a hung store must not hang readiness. */
+    private final MinioClient healthClient;
 
     public ObjectStorage(StorageConfig config) {
         this.config = config;
-        this.client = MinioClient.builder()
+        this.client = client(config, config.connectTimeout(), config.socketTimeout());
+        this.healthClient = client(config, config.healthTimeout(), config.healthTimeout());
+    }
+
+    private static MinioClient client(StorageConfig config, Duration connectTimeout, Duration socketTimeout) {
+        MinioClient client = MinioClient.builder()
                 .endpoint(config.endpoint())
                 .credentials(config.accessKey(), config.secretKey())
                 .region(config.region())
                 .build();
+        client.setTimeout(connectTimeout.toMillis(), socketTimeout.toMillis(), socketTimeout.toMillis());
+        return client;
     }
 
     void ensureBucket(@Observes StartupEvent event) {
@@ -45,6 +55,11 @@ public class ObjectStorage {
 
     public boolean bucketExists() throws Exception {
         return client.bucketExists(BucketExistsArgs.builder().bucket(config.bucket()).build());
+    }
+
+    /** Whether the bucket answers within the health check's bound ({@code reprise.s3.health-timeout}). */
+    public boolean bucketReachable() throws Exception {
+        return healthClient.bucketExists(BucketExistsArgs.builder().bucket(config.bucket()).build());
     }
 
     public String bucket() {

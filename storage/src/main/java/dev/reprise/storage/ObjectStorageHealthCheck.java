@@ -5,7 +5,7 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready only while the service's bucket can be reached. */
+/** Ready only while the service's bucket answers, within {@code reprise.s3.health-timeout}. */
 @Readiness
 @ApplicationScoped
 public class ObjectStorageHealthCheck implements HealthCheck {
@@ -19,7 +19,7 @@ public class ObjectStorageHealthCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         try {
-            return HealthCheckResponse.named("object-storage").status(storage.bucketExists())
+            return HealthCheckResponse.named("object-storage").status(storage.bucketReachable())
                     .withData("bucket", storage.bucket()).build();
         } catch (Exception e) {
             return HealthCheckResponse.named("object-storage").down()

@@ -14,6 +14,8 @@ import dev.reprise.contracts.room.RetentionPolicy;
 import dev.reprise.contracts.room.RoomCreated;
 import dev.reprise.contracts.room.RoomEnded;
 import dev.reprise.contracts.room.RoomSettings;
+import dev.reprise.contracts.CloudEventHeaders;
+import dev.reprise.platform.testapp.BrokerFreezingInterceptor;
 import dev.reprise.platform.testapp.HeardEvents;
 import dev.reprise.platform.testapp.PlatformTestResource;
 import dev.reprise.stack.testing.StackFaults;
@@ -30,14 +32,26 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -188,19 +202,48 @@ class InboxTest {
         assertThat(count("SELECT count(*) FROM heard_event WHERE event_id = $1", eventId)).isEqualTo(1);
     }
 
+    /**
+     * The outage that once ended recording-service's consumer for good: the broker stops answering for longer
+     * than the client's 60 s API time-out just as the consumer receives the first record of a partition it has
+     * been (re)assigned. A connector that looks up the partition's committed offset then (the throttled commit
+     * strategy does) fails the channel, which never restarts. Our consumers must come back by themselves.
+     */
     @Test
-    void theConsumerRecoversByItselfFromABrokerAwayForLongerThanAMinute() throws Exception {
-        UUID before = UUID.randomUUID();
-        awaitHeard(send(EventCatalog.ROOM_CREATED, before, created(before, "before the outage")));
-        StackFaults.freezeKafka();
+    void theConsumerRecoversByItselfFromABrokerThatStopsAnsweringForLongerThanAMinuteAsARecordArrives()
+            throws Exception {
+        String topic = Topic.ROOM.topicName();
+        int partitions = producer.partitionsFor(topic).size();
+        List<String> warmUp = new ArrayList<>();
+        for (int partition = 0; partition < partitions; partition++) {
+            UUID room = UUID.randomUUID();
+            warmUp.add(send(toPartition(partition, EventCatalog.ROOM_CREATED, room, created(room, "warm-up"))));
+        }
+        for (String eventId : warmUp) {
+            awaitHeard(eventId);
+        }
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+            // Nothing left to redeliver, then a rebalance: after it, every partition's next record is its first.
+            awaitEverythingCommitted(admin, topic);
+            rebalanceTheApplicationsGroup(admin, topic);
+        }
+        UUID room = UUID.randomUUID();
+        String trigger = UUID.randomUUID().toString();
+        ProducerRecord<String, byte[]> record = toPartition(0, EventCatalog.ROOM_CREATED, room, created(room, "freeze"));
+        record.headers().add(BrokerFreezingInterceptor.HEADER, trigger.getBytes(StandardCharsets.UTF_8));
+        String triggerEvent = send(record);
         try {
-            Thread.sleep(75_000); // longer than the client's 60 s API time-out that used to end the channel
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!BrokerFreezingInterceptor.frozeFor(trigger)) {
+                assertThat(System.nanoTime()).as("the consumer fetched the trigger").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            Thread.sleep(75_000); // the outage: longer than the client's 60 s API time-out
         } finally {
             StackFaults.thawKafka();
         }
+        awaitHeard(triggerEvent);
         UUID after = UUID.randomUUID();
-        String eventId = send(EventCatalog.ROOM_CREATED, after, created(after, "after the outage"));
-        awaitHeard(eventId);
+        awaitHeard(send(EventCatalog.ROOM_CREATED, after, created(after, "after the outage")));
         given().get("/q/health/ready").then().statusCode(200);
     }
 
@@ -235,6 +278,71 @@ class InboxTest {
     private <T> String send(EventType<T> type, String eventId, UUID roomId, T data) throws Exception {
         producer.send(record(type.type(), eventId, roomId, EventJson.write(data))).get(30, TimeUnit.SECONDS);
         return eventId;
+    }
+
+    /** Sends {@code record}; returns its event id. */
+    private String send(ProducerRecord<String, byte[]> record) throws Exception {
+        producer.send(record).get(30, TimeUnit.SECONDS);
+        return header(record.headers().lastHeader(CloudEventHeaders.ID).value());
+    }
+
+    private static <T> ProducerRecord<String, byte[]> toPartition(int partition, EventType<T> type, UUID roomId, T data) {
+        ProducerRecord<String, byte[]> keyed = record(type.type(), UUID.randomUUID().toString(), roomId,
+                EventJson.write(data));
+        return new ProducerRecord<>(keyed.topic(), partition, keyed.key(), keyed.value(), keyed.headers());
+    }
+
+    private static String header(byte[] value) {
+        return new String(value, StandardCharsets.UTF_8);
+    }
+
+    /** Waits until the application's group has committed every partition of {@code topic} up to its end. */
+    private static void awaitEverythingCommitted(Admin admin, String topic) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin
+                    .listConsumerGroupOffsets(PlatformTestResource.APPLICATION).partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+            committed.keySet().stream().filter(partition -> partition.topic().equals(topic))
+                    .forEach(partition -> ends.put(partition, OffsetSpec.latest()));
+            var endOffsets = admin.listOffsets(ends).all().get(30, TimeUnit.SECONDS);
+            boolean caughtUp = !ends.isEmpty() && ends.keySet().stream()
+                    .allMatch(partition -> committed.get(partition).offset() >= endOffsets.get(partition).offset());
+            if (caughtUp) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("the group committed %s up to its end", topic).isLessThan(deadline);
+            Thread.sleep(200);
+        }
+    }
+
+    /**
+     * A second member joins the application's group and leaves again: the application gives up its partitions
+     * and gets them back, as after any rebalance. It reads nothing and commits nothing.
+     */
+    private void rebalanceTheApplicationsGroup(Admin admin, String topic) throws Exception {
+        try (KafkaConsumer<String, byte[]> member = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrapServers,
+                "group.id", PlatformTestResource.APPLICATION, "enable.auto.commit", false, "max.poll.records", 1),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            member.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (member.assignment().isEmpty()) {
+                assertThat(System.nanoTime()).as("the second member got partitions").isLessThan(deadline);
+                member.poll(Duration.ofMillis(200));
+            }
+        }
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(PlatformTestResource.APPLICATION))
+                    .all().get(30, TimeUnit.SECONDS).get(PlatformTestResource.APPLICATION);
+            if (group.groupState() == GroupState.STABLE && group.members().size() == 1
+                    && !group.members().iterator().next().assignment().topicPartitions().isEmpty()) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("the application alone in its group again").isLessThan(deadline);
+            Thread.sleep(200);
+        }
     }
 
     private static ProducerRecord<String, byte[]> record(String type, String eventId, UUID roomId, byte[] data) {

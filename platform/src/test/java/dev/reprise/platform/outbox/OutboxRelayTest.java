@@ -223,6 +223,89 @@ class OutboxRelayTest {
         }
     }
 
+    /**
+     * Defect 1's interleaving, made certain: relay B's round starts while relay A holds a slot and has published
+     * (here: deleted) its rows, and A commits while B waits for the slot's lock. B must read the slot only after
+     * it holds the lock, so it sees A's deletion; a read whose snapshot predates the lock would publish A's rows
+     * again. The wait is forced by a gate in front of {@code outbox_take_slots}, held by the test.
+     */
+    @Test
+    void aRelayReadsASlotOnlyAfterItsLockSoItNeverRepublishesWhatTheSlotsLastHolderSent() throws Exception {
+        String key = UUID.randomUUID().toString();
+        List<String> sentByA = fixture.write(key, 3);
+        OutboxRelay.Settings everySlot = new OutboxRelay.Settings(100, Outbox.SLOTS, Duration.ofSeconds(10),
+                Duration.ofSeconds(1));
+        SqlConnection gate = pool.getConnection().await().atMost(TIMEOUT);
+        SqlConnection relayA = pool.getConnection().await().atMost(TIMEOUT);
+        ExecutorService relayBThread = Executors.newSingleThreadExecutor();
+        installGate();
+        try (TopicTail room = TopicTail.fromEnd(Topic.ROOM.topicName()); OutboxRelay relayB = fixture.relay(everySlot)) {
+            gate.query("BEGIN").execute().await().atMost(TIMEOUT);
+            gate.query("SELECT pg_advisory_xact_lock(" + GATE + ")").execute().await().atMost(TIMEOUT);
+            // A holds the slot, as a relay does, and has "published" its three rows: it deletes them.
+            relayA.query("BEGIN").execute().await().atMost(TIMEOUT);
+            relayA.preparedQuery("SELECT pg_advisory_xact_lock($1, $2)")
+                    .execute(Tuple.of(OutboxRelay.LOCK_CLASS, Outbox.slotOf(key))).await().atMost(TIMEOUT);
+            relayA.preparedQuery("DELETE FROM outbox_event WHERE event_id = ANY($1)")
+                    .execute(Tuple.of(sentByA.stream().map(UUID::fromString).toArray(UUID[]::new)))
+                    .await().atMost(TIMEOUT);
+            // A later event of the key, committed meanwhile: the slot still has work when B gets to it.
+            String later = fixture.write(key, "later");
+
+            Future<OutboxRelay.Round> roundOfB = relayBThread.submit(relayB::publishPending);
+            awaitAdvisoryLockWaiters(1); // B's round has begun and waits at the gate
+            relayA.query("COMMIT").execute().await().atMost(TIMEOUT);
+            gate.query("COMMIT").execute().await().atMost(TIMEOUT);
+
+            assertThat(roundOfB.get(30, TimeUnit.SECONDS).published()).as("rows B published").isEqualTo(1);
+            List<ConsumerRecord<String, byte[]>> records = room.readUntilQuiet(r -> key.equals(r.key()), QUIET, LIMIT);
+            assertThat(TopicTail.appliedIdsByKey(records).get(key)).as("B published only what A had not")
+                    .containsExactly(later);
+        } finally {
+            relayBThread.shutdownNow();
+            gate.close().await().atMost(TIMEOUT);
+            relayA.close().await().atMost(TIMEOUT);
+            removeGate();
+        }
+    }
+
+    /** A transaction-level advisory lock key of the one-bigint space, apart from the relay's (class, slot) pairs. */
+    private static final long GATE = 0x6761746500L;
+
+    /** Puts a wait on {@link #GATE} in front of {@code outbox_take_slots}; {@link #removeGate} undoes it. */
+    private void installGate() {
+        pool.query("ALTER FUNCTION outbox_take_slots(INTEGER[], INTEGER, INTEGER) RENAME TO outbox_take_slots_ungated")
+                .execute().await().atMost(TIMEOUT);
+        pool.query("""
+                CREATE FUNCTION outbox_take_slots(slot_order INTEGER[], lock_class INTEGER, max_slots INTEGER)
+                RETURNS INTEGER[] LANGUAGE plpgsql VOLATILE AS $$
+                BEGIN
+                    PERFORM pg_advisory_xact_lock_shared(%d);
+                    RETURN outbox_take_slots_ungated(slot_order, lock_class, max_slots);
+                END
+                $$""".formatted(GATE)).execute().await().atMost(TIMEOUT);
+    }
+
+    private void removeGate() {
+        pool.query("DROP FUNCTION IF EXISTS outbox_take_slots(INTEGER[], INTEGER, INTEGER)").execute().await()
+                .atMost(TIMEOUT);
+        pool.query("ALTER FUNCTION outbox_take_slots_ungated(INTEGER[], INTEGER, INTEGER) RENAME TO outbox_take_slots")
+                .execute().await().atMost(TIMEOUT);
+    }
+
+    private void awaitAdvisoryLockWaiters(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            long waiting = pool.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                    .execute().await().atMost(TIMEOUT).iterator().next().getLong(0);
+            if (waiting >= count) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no relay round waited at the gate within " + TIMEOUT);
+    }
+
     @Test
     void aRelayKilledBetweenTheBrokersAcknowledgementAndTheDeleteDuplicatesButNeverReorders() {
         String key = UUID.randomUUID().toString();

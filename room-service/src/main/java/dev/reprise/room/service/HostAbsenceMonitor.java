@@ -13,6 +13,8 @@ public class HostAbsenceMonitor {
     private static final Logger LOG = Logger.getLogger(HostAbsenceMonitor.class);
 
     private final RoomService rooms;
+    /** Set while the check fails, so that an outage is logged once, not at every run of the check. */
+    private volatile boolean failing;
 
     public HostAbsenceMonitor(RoomService rooms) {
         this.rooms = rooms;
@@ -29,6 +31,20 @@ public class HostAbsenceMonitor {
                             return false;
                         }))
                 .collect().asList()
-                .replaceWithVoid();
+                .replaceWithVoid()
+                .invoke(() -> {
+                    if (failing) {
+                        failing = false;
+                        LOG.info("Checking for abandoned rooms again");
+                    }
+                })
+                .onFailure().recoverWithUni(failure -> {
+                    if (!failing) {
+                        failing = true;
+                        LOG.warnf("Cannot check for abandoned rooms (%s); retrying at every interval, logged again"
+                                + " only once it works", failure.toString());
+                    }
+                    return Uni.createFrom().voidItem();
+                });
     }
 }

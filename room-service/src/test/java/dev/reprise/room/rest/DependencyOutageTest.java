@@ -11,7 +11,9 @@ import static org.hamcrest.Matchers.hasItem;
 
 import dev.reprise.platform.dependencies.DependencyFailures;
 import dev.reprise.platform.dependencies.DependencyFailures.Dependency;
+import dev.reprise.room.service.HostAbsenceMonitor;
 import dev.reprise.stack.testing.LocalStackTestResource;
+import dev.reprise.stack.testing.LogCapture;
 import dev.reprise.stack.testing.StackFaults;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
@@ -66,6 +68,35 @@ class DependencyOutageTest {
         }
         awaitRecovery();
         as(uniqueUser("guest")).post("/rooms/{id}/join", roomId).then().statusCode(200);
+    }
+
+    /**
+     * The host-absence check runs every 500 ms in tests: during an outage it says so once, without a stack trace,
+     * and once more when it works again, instead of a stack trace at every run.
+     */
+    @Test
+    void aDatabaseOutageIsLoggedOnceByTheScheduledCheckNotAtEveryRun() throws InterruptedException {
+        try (LogCapture log = LogCapture.of(HostAbsenceMonitor.class.getName(), "io.quarkus.scheduler")) {
+            StackFaults.stopPostgres();
+            try {
+                long deadline = System.nanoTime() + RECOVERY.toNanos();
+                while (log.warnings().isEmpty()) {
+                    assertThat(System.nanoTime()).as("the check noticed the outage").isLessThan(deadline);
+                    Thread.sleep(100);
+                }
+                Thread.sleep(3_000); // the outage goes on through six more runs of the check
+            } finally {
+                StackFaults.startPostgres();
+            }
+            awaitRecovery();
+            long deadline = System.nanoTime() + RECOVERY.toNanos();
+            while (log.all().stream().noneMatch(record -> record.getMessage().startsWith("Checking for abandoned rooms again"))) {
+                assertThat(System.nanoTime()).as("the check said it works again").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            assertThat(log.warnings()).as("warnings during the outage").hasSize(1);
+            assertThat(log.warnings().get(0).getThrown()).as("a stack trace").isNull();
+        }
     }
 
     @Test

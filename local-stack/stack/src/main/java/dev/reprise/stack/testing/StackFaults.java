@@ -119,6 +119,16 @@ public final class StackFaults {
         signal("CONT", List.of(kafka()));
     }
 
+    /** Suspends this stack's object store (s3proxy): its port stays open, nothing answers. */
+    public static void freezeObjectStorage() {
+        signal("STOP", List.of(childJvm("s3proxy")));
+    }
+
+    /** Resumes what {@link #freezeObjectStorage()} suspended. */
+    public static void thawObjectStorage() {
+        signal("CONT", List.of(childJvm("s3proxy")));
+    }
+
     /** Polls until PostgreSQL answers a query as its superuser (trusted from loopback), or fails. */
     public static void awaitPostgresAcceptingConnections() {
         StackInfo info = stackInfo();
@@ -164,13 +174,18 @@ public final class StackFaults {
 
     /** The broker JVM of this stack: other stacks (another build's) may run on the same machine. */
     private static ProcessHandle kafka() {
-        String marker = "-D" + ChildJvm.CHILD_NAME_PROPERTY + "=kafka";
+        return childJvm("kafka");
+    }
+
+    /** This stack's child JVM of that name: other stacks (another build's) may run on the same machine. */
+    private static ProcessHandle childJvm(String name) {
+        String marker = "-D" + ChildJvm.CHILD_NAME_PROPERTY + "=" + name;
         String dir = dataDir().toString();
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
             List<ProcessHandle> found = all.filter(process -> commandLine(process)
                     .filter(line -> line.contains(marker) && line.contains(dir)).isPresent()).toList();
             if (found.size() != 1) {
-                throw new IllegalStateException("expected one Kafka JVM of the stack in " + dir + ", found "
+                throw new IllegalStateException("expected one " + name + " JVM of the stack in " + dir + ", found "
                         + found.size());
             }
             return found.get(0);

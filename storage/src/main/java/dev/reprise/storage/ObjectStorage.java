@@ -4,10 +4,11 @@ import io.minio.BucketExistsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.errors.ErrorResponseException;
+import io.minio.http.HttpUtils;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.time.Duration;
+import okhttp3.OkHttpClient;
 import org.jboss.logging.Logger;
 
 /** The service's bucket in S3-compatible storage. Calls block: use them from worker threads. */
@@ -23,18 +24,22 @@ public class ObjectStorage {
 
     public ObjectStorage(StorageConfig config) {
         this.config = config;
-        this.client = client(config, config.connectTimeout(), config.socketTimeout());
-        this.healthClient = client(config, config.healthTimeout(), config.healthTimeout());
+        long connect = config.connectTimeout().toMillis();
+        long socket = config.socketTimeout().toMillis();
+        this.client = client(config, HttpUtils.newDefaultHttpClient(connect, socket, socket));
+        // Connect and read time-outs bound each step; the call time-out bounds the whole check.
+        long health = config.healthTimeout().toMillis();
+        this.healthClient = client(config, HttpUtils.newDefaultHttpClient(health, health, health).newBuilder()
+                .callTimeout(config.healthTimeout()).build());
     }
 
-    private static MinioClient client(StorageConfig config, Duration connectTimeout, Duration socketTimeout) {
-        MinioClient client = MinioClient.builder()
+    private static MinioClient client(StorageConfig config, OkHttpClient http) {
+        return MinioClient.builder()
                 .endpoint(config.endpoint())
                 .credentials(config.accessKey(), config.secretKey())
                 .region(config.region())
+                .httpClient(http)
                 .build();
-        client.setTimeout(connectTimeout.toMillis(), socketTimeout.toMillis(), socketTimeout.toMillis());
-        return client;
     }
 
     void ensureBucket(@Observes StartupEvent event) {

@@ -30,8 +30,8 @@ public interface OutboxConfig {
         Duration pollInterval();
 
         /**
-         * After a round that published less than a full batch, how long the relay lets new events gather before
-         * the next round. Under steady load a round then carries tens of events instead of a few, so its fixed
+         * After a round that emptied every slot it took (no backlog), how long the relay lets new events gather
+         * before the next round. Under steady load a round then carries tens of events instead of a few, so its fixed
          * cost (a database and a Kafka transaction, the broker's commit markers) is paid far less often; the join
          * benchmark measured that cost (bench/README.md). Adds at most this much to an event's delay.
          */

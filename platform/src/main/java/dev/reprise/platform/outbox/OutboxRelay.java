@@ -82,9 +82,14 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
-    /** What one round did. */
-    public record Round(int published, List<String> blockedKeys) {
-        static final Round IDLE = new Round(0, List.of());
+    /**
+     * What one round did.
+     *
+     * @param backlog a slot gave the round as many rows as it could take from one slot: more may be waiting there,
+     *        so the next round should not wait
+     */
+    public record Round(int published, List<String> blockedKeys, boolean backlog) {
+        static final Round IDLE = new Round(0, List.of(), false);
     }
 
     /**
@@ -170,8 +175,8 @@ public final class OutboxRelay implements AutoCloseable {
         }
         int perSlot = Math.max(1, (settings.batchSize() + slots.length - 1) / slots.length);
         RowSet<Row> rows = connection.preparedQuery("""
-                SELECT e.id, e.event_id, e.topic, e.record_key, e.event_type, e.source, e.subject, e.occurred_at,
-                       e.payload, (b.record_key IS NOT NULL AND e.id >= b.outbox_id) AS retries_blocked
+                SELECT s.slot, e.id, e.event_id, e.topic, e.record_key, e.event_type, e.source, e.subject,
+                       e.occurred_at, e.payload, (b.record_key IS NOT NULL AND e.id >= b.outbox_id) AS retries_blocked
                 FROM unnest($1::int[]) AS s(slot)
                 CROSS JOIN LATERAL (
                     SELECT o.* FROM outbox_event o
@@ -188,7 +193,9 @@ public final class OutboxRelay implements AutoCloseable {
         List<Long> ids = new ArrayList<>(rows.size());
         List<String> retriedKeys = new ArrayList<>();
         List<Row> sent = new ArrayList<>(rows.size());
+        Map<Integer, Integer> rowsPerSlot = new HashMap<>();
         for (Row row : rows) {
+            rowsPerSlot.merge(row.getInteger("slot"), 1, Integer::sum);
             ids.add(row.getLong("id"));
             sent.add(row);
             if (row.getBoolean("retries_blocked") && !retriedKeys.contains(row.getString("record_key"))) {
@@ -205,7 +212,7 @@ public final class OutboxRelay implements AutoCloseable {
         }
         if (!refused.isEmpty()) {
             block(connection, refused);
-            return new Round(0, List.copyOf(refused.keySet()));
+            return new Round(0, List.copyOf(refused.keySet()), true);
         }
         connection.preparedQuery("DELETE FROM outbox_event WHERE id = ANY($1)")
                 .execute(Tuple.of(ids.toArray(new Long[0]))).await().atMost(DB_TIMEOUT);
@@ -215,7 +222,8 @@ public final class OutboxRelay implements AutoCloseable {
             LOG.infof("Outbox keys %s are publishing again", retriedKeys);
         }
         LOG.debugf("Published %d events from slots %s", ids.size(), List.of(slots));
-        return new Round(ids.size(), List.of());
+        boolean backlog = rowsPerSlot.values().stream().anyMatch(count -> count >= perSlot);
+        return new Round(ids.size(), List.of(), backlog);
     }
 
     private Integer[] takeSlots(SqlConnection connection) {

@@ -150,7 +150,7 @@ public class OutboxRelayService {
                 refreshStatus(null, !done.blockedKeys().isEmpty());
                 if (done.published() == 0 && done.blockedKeys().isEmpty()) {
                     sleep(config.relay().pollInterval());
-                } else if (done.published() < config.relay().batchSize()) {
+                } else if (!done.backlog()) {
                     sleep(config.relay().linger());
                 }
             } catch (RuntimeException e) {

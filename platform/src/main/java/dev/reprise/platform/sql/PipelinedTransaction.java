@@ -28,8 +28,11 @@ public final class PipelinedTransaction {
     }
 
     /**
-     * What a transaction answers, and the writes that make it so. Each write must be one statement on the
-     * transaction's connection (subscribed at once, in list order, so they pipeline).
+     * What a transaction answers, and the writes that make it so. Each write must be exactly one statement on the
+     * transaction's connection, queued when it is subscribed (a plain {@code preparedQuery(...).execute(...)}; never
+     * a chain of statements, nor one moved to another thread): the writes are subscribed in list order so they
+     * pipeline, and a single write has COMMIT queued right behind it, which would overtake a second, chained
+     * statement.
      */
     public record Change<T>(T result, List<Uni<?>> writes) {
 

@@ -90,6 +90,24 @@ class OutboxRelayTest {
         assertThat(fixture.pendingOf(List.of(key))).isZero();
     }
 
+    /** The service's relay lingers between rounds only when a round left no slot with rows it could not take. */
+    @Test
+    void aRoundSaysWhetherASlotStillHasABacklog() {
+        String key = UUID.randomUUID().toString();
+        fixture.write(key, 25);
+        try (OutboxRelay relay = fixture.relay(settings(10))) { // one slot has work, so it may give all ten
+            List<Boolean> backlog = new ArrayList<>();
+            List<Integer> published = new ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                OutboxRelay.Round done = relay.publishPending();
+                published.add(done.published());
+                backlog.add(done.backlog());
+            }
+            assertThat(published).containsExactly(10, 10, 5);
+            assertThat(backlog).containsExactly(true, true, false);
+        }
+    }
+
     @Test
     void twoWritersOfOneKeyArePublishedInTheOrderTheyCommitted() throws Exception {
         String key = UUID.randomUUID().toString();

@@ -41,7 +41,7 @@ public class PresenceRepository {
 
     /**
      * Runs one presence change as a {@link PipelinedTransaction}: BEGIN leaves together with the lock and the
-     * read, then the change's statements, then COMMIT once they all succeeded.
+     * read, then the change's one statement together with COMMIT.
      *
      * @param decide given the connection and the locked room (null if it does not exist), returns the result
      *        and the statements that make it so

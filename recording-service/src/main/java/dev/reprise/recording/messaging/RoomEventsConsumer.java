@@ -6,11 +6,16 @@ import dev.reprise.platform.inbox.Inbox;
 import dev.reprise.platform.inbox.InboxConsumer;
 import dev.reprise.recording.service.RoomPolicyProjection;
 import io.smallrye.mutiny.Uni;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-/** Reads room-service's events; each handled event takes effect once, however often it is delivered. */
+/**
+ * Reads room-service's events; each handled event takes effect once, however often it is delivered. Created at
+ * start-up, so the inbox (its health, metrics and dead-letter replay) knows the consumer before its first event.
+ */
+@Startup
 @ApplicationScoped
 public class RoomEventsConsumer {
 

@@ -35,6 +35,7 @@ class SchemaValidationTest {
                 .anyMatch(p -> p.contains("Cluster") && p.contains("instance"))
                 .anyMatch(p -> p.contains("HTTPRoute") && p.contains("backendRef"))
                 .anyMatch(p -> p.contains("ServiceMonitor") && p.contains("endpoint"))
+                .anyMatch(p -> p.contains("BackendTrafficPolicy") && p.contains("requestBufer"))
                 .anyMatch(p -> p.contains("Widget") && p.contains("no schema"));
     }
 }

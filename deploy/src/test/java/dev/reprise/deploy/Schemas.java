@@ -37,7 +37,8 @@ final class Schemas {
             "strimzi-0.49.1-044-Crd-kafkauser.yaml.gz", "strimzi-0.49.1-045-Crd-kafkanodepool.yaml.gz",
             "cnpg-1.29.2-clusters.yaml.gz", "cnpg-1.29.2-scheduledbackups.yaml.gz", "cnpg-1.29.2-databases.yaml.gz",
             "gateway-api-1.3.0-gateways.yaml.gz", "gateway-api-1.3.0-httproutes.yaml.gz",
-            "prometheus-operator-0.91.0-servicemonitors.yaml.gz");
+            "prometheus-operator-0.91.0-servicemonitors.yaml.gz",
+            "envoy-gateway-1.7.5-backendtrafficpolicies.yaml.gz");
 
     private final ObjectNode definitions = NODES.objectNode();
     /** Schema by "apiVersion kind". */

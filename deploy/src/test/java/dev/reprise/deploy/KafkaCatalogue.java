@@ -1,11 +1,7 @@
 package dev.reprise.deploy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.reprise.contracts.Topic;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import dev.reprise.stack.testing.ContractOperations;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,16 +23,6 @@ final class KafkaCatalogue {
     /** Dead letters wait for an operator's fix and replay longer. */
     static final long DEAD_LETTER_RETENTION_MS = 30L * 24 * 3600 * 1000;
 
-    private final JsonNode asyncApi;
-
-    KafkaCatalogue() {
-        try (InputStream in = Topic.class.getResourceAsStream("/asyncapi/reprise.asyncapi.yaml")) {
-            asyncApi = new YAMLMapper().readTree(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** What each service does on Kafka, by the AsyncAPI operations tagged with its name. */
     record Usage(TreeSet<String> sends, TreeSet<String> receives) {
         boolean consumes() {
@@ -46,19 +32,14 @@ final class KafkaCatalogue {
 
     Map<String, Usage> usageByService() {
         Map<String, Usage> usage = new TreeMap<>();
-        asyncApi.path("operations").forEach(operation -> {
-            String channel = operation.path("channel").path("$ref").asText().replace("#/channels/", "");
-            String topic = asyncApi.path("channels").path(channel).path("address").asText();
-            for (JsonNode tag : operation.path("tags")) {
-                Usage of = usage.computeIfAbsent(tag.path("name").asText(),
-                        service -> new Usage(new TreeSet<>(), new TreeSet<>()));
-                switch (operation.path("action").asText()) {
-                    case "send" -> of.sends().add(topic);
-                    case "receive" -> of.receives().add(topic);
-                    default -> throw new IllegalStateException("unknown action in " + operation);
-                }
+        for (ContractOperations.Operation operation : ContractOperations.all()) {
+            Usage of = usage.computeIfAbsent(operation.service(), service -> new Usage(new TreeSet<>(), new TreeSet<>()));
+            switch (operation.action()) {
+                case "send" -> of.sends().add(operation.topic());
+                case "receive" -> of.receives().add(operation.topic());
+                default -> throw new IllegalStateException("unknown action in " + operation);
             }
-        });
+        }
         return usage;
     }
 

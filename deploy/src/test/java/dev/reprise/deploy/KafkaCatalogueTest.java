@@ -3,13 +3,13 @@ package dev.reprise.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.reprise.contracts.Topic;
 import dev.reprise.stack.ServiceSpec;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,13 +90,9 @@ class KafkaCatalogueTest {
     }
 
     private static JsonNode read(Path file) throws IOException {
-        List<JsonNode> documents = new ArrayList<>();
-        try (MappingIterator<JsonNode> all = YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
-            while (all.hasNext()) {
-                documents.add(all.next());
-            }
+        try (InputStream in = Files.newInputStream(file)) {
+            return YAML.valueToTree(YamlDocuments.read(in));
         }
-        return YAML.valueToTree(documents);
     }
 
     private static void write(Path file, String comment, List<Map<String, Object>> documents) throws IOException {

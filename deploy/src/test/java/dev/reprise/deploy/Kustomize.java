@@ -1,19 +1,15 @@
 package dev.reprise.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Renders a kustomization with {@code kubectl kustomize}, offline, as platform teams' pipelines do. */
 final class Kustomize {
-
-    private static final YAMLMapper YAML = new YAMLMapper();
 
     private Kustomize() {
     }
@@ -28,15 +24,7 @@ final class Kustomize {
             if (!kubectl.waitFor(60, TimeUnit.SECONDS) || kubectl.exitValue() != 0) {
                 throw new IllegalStateException("kubectl kustomize " + dir + " failed: " + errors);
             }
-            List<JsonNode> objects = new ArrayList<>();
-            try (MappingIterator<JsonNode> documents = YAML.readerFor(JsonNode.class).readValues(output)) {
-                while (documents.hasNext()) {
-                    JsonNode object = documents.next();
-                    if (object != null && !object.isNull() && !object.isEmpty()) {
-                        objects.add(object);
-                    }
-                }
-            }
+            List<JsonNode> objects = YamlDocuments.read(new ByteArrayInputStream(output));
             return objects;
         } catch (IOException e) {
             throw new IllegalStateException("cannot run kubectl (it renders the overlays; see deploy/README.md)", e);

@@ -1,10 +1,10 @@
 package dev.reprise.deploy;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.MalformedInputException;
 import java.nio.file.Files;
@@ -23,7 +23,6 @@ class NoSecretsInRepositoryTest {
     private static final Path FIXTURES = Path.of("src/test/resources/broken");
     private static final Pattern PRIVATE_KEY = Pattern.compile(
             "-----BEGIN [A-Z ]*PRIVATE KEY-----\\s*[A-Za-z0-9+/=]{40,}");
-    private static final YAMLMapper YAML = new YAMLMapper();
 
     @Test
     void noFileHoldsASecretsValuesOrAPrivateKey() throws IOException {
@@ -62,10 +61,9 @@ class NoSecretsInRepositoryTest {
         }
         String name = file.getFileName().toString();
         if ((name.endsWith(".yaml") || name.endsWith(".yml")) && text.contains("Secret")) {
-            try (MappingIterator<JsonNode> documents = YAML.readerFor(JsonNode.class).readValues(text)) {
-                while (documents.hasNext()) {
-                    JsonNode document = documents.next();
-                    if (document != null && "Secret".equals(document.path("kind").asText())
+            try {
+                for (JsonNode document : YamlDocuments.read(new ByteArrayInputStream(text.getBytes(UTF_8)))) {
+                    if ("Secret".equals(document.path("kind").asText())
                             && (document.has("data") || document.has("stringData"))) {
                         found.add(file + ": Secret " + document.path("metadata").path("name").asText() + " with values");
                     }

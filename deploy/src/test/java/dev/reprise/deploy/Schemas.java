@@ -1,12 +1,10 @@
 package dev.reprise.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
@@ -46,7 +44,7 @@ final class Schemas {
     private final JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4);
 
     Schemas() {
-        JsonNode api = read("kubernetes-1.32.4.json.gz", new ObjectMapper()).get(0);
+        JsonNode api = readJson("kubernetes-1.32.4.json.gz");
         Map<String, String> kinds = new HashMap<>();
         api.path("definitions").fields().forEachRemaining(definition -> {
             definitions.set(definition.getKey(), strict(definition.getValue()));
@@ -61,7 +59,7 @@ final class Schemas {
         kinds.forEach((kind, definition) -> byKind.put(kind, compile(NODES.objectNode()
                 .put("$ref", "#/definitions/" + definition))));
         for (String file : FILES) {
-            for (JsonNode crd : read(file, new YAMLMapper())) {
+            for (JsonNode crd : readYaml(file)) {
                 for (JsonNode version : crd.path("spec").path("versions")) {
                     JsonNode schema = version.path("schema").path("openAPIV3Schema");
                     if (!version.path("served").asBoolean(true) || schema.isMissingNode()) {
@@ -142,13 +140,27 @@ final class Schemas {
         return NODES.objectNode().set("anyOf", options);
     }
 
-    private static List<JsonNode> read(String file, ObjectMapper mapper) {
-        try (InputStream in = new GZIPInputStream(Schemas.class.getResourceAsStream("/schemas/" + file));
-                MappingIterator<JsonNode> documents = mapper.readerFor(JsonNode.class).readValues(in)) {
-            return documents.readAll().stream().filter(document -> document != null && !document.isNull()).toList();
-        } catch (IOException | NullPointerException e) {
-            throw new IllegalStateException("cannot read schema " + file, e instanceof IOException io
-                    ? new UncheckedIOException(io) : e);
+    private static JsonNode readJson(String file) {
+        try (InputStream in = open(file)) {
+            return new ObjectMapper().readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read schema " + file, e);
         }
+    }
+
+    private static List<JsonNode> readYaml(String file) {
+        try (InputStream in = open(file)) {
+            return YamlDocuments.read(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read schema " + file, e);
+        }
+    }
+
+    private static InputStream open(String file) throws IOException {
+        InputStream packed = Schemas.class.getResourceAsStream("/schemas/" + file);
+        if (packed == null) {
+            throw new IllegalStateException("no schema " + file + " in src/test/resources/schemas");
+        }
+        return new GZIPInputStream(packed);
     }
 }

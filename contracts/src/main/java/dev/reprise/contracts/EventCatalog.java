@@ -6,6 +6,7 @@ import dev.reprise.contracts.room.RoomCreated;
 import dev.reprise.contracts.room.RoomEnded;
 import dev.reprise.contracts.room.RoomStarted;
 import dev.reprise.contracts.room.SpeakerAdded;
+import dev.reprise.contracts.room.SpeakerConsentChanged;
 import dev.reprise.contracts.room.SpeakerInvited;
 
 import java.util.List;
@@ -48,6 +49,11 @@ public final class EventCatalog {
             "dev.reprise.room.speaker.added.v1", Topic.ROOM, SpeakerAdded.class,
             "schemas/room/room.speaker.added.v1.json");
 
+    /** A speaker changed their mind about being recorded, mid-room. Published by room-service. */
+    public static final EventType<SpeakerConsentChanged> SPEAKER_CONSENT_CHANGED = new EventType<>(
+            "dev.reprise.room.speaker.consent.changed.v1", Topic.ROOM, SpeakerConsentChanged.class,
+            "schemas/room/room.speaker.consent.changed.v1.json");
+
     /** A participant left a room or was removed. Published by room-service. */
     public static final EventType<ParticipantLeft> PARTICIPANT_LEFT = new EventType<>(
             "dev.reprise.room.participant.left.v1", Topic.ROOM, ParticipantLeft.class,
@@ -64,6 +70,7 @@ public final class EventCatalog {
             PARTICIPANT_JOINED,
             SPEAKER_INVITED,
             SPEAKER_ADDED,
+            SPEAKER_CONSENT_CHANGED,
             PARTICIPANT_LEFT,
             ROOM_ENDED);
 

@@ -6,6 +6,7 @@ import dev.reprise.contracts.room.RoomCreated;
 import dev.reprise.contracts.room.RoomEnded;
 import dev.reprise.contracts.room.RoomStarted;
 import dev.reprise.contracts.room.SpeakerAdded;
+import dev.reprise.contracts.room.SpeakerConsentChanged;
 import dev.reprise.contracts.room.SpeakerInvited;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +39,7 @@ class EventCatalogTest {
                 EventCatalog.PARTICIPANT_JOINED, "dev.reprise.room.participant.joined.v1",
                 EventCatalog.SPEAKER_INVITED, "dev.reprise.room.speaker.invited.v1",
                 EventCatalog.SPEAKER_ADDED, "dev.reprise.room.speaker.added.v1",
+                EventCatalog.SPEAKER_CONSENT_CHANGED, "dev.reprise.room.speaker.consent.changed.v1",
                 EventCatalog.PARTICIPANT_LEFT, "dev.reprise.room.participant.left.v1",
                 EventCatalog.ROOM_ENDED, "dev.reprise.room.ended.v1");
         expected.forEach((eventType, type) -> assertEquals(type, eventType.type()));
@@ -46,6 +48,7 @@ class EventCatalogTest {
         assertEquals(ParticipantJoined.class, EventCatalog.PARTICIPANT_JOINED.dataClass());
         assertEquals(SpeakerInvited.class, EventCatalog.SPEAKER_INVITED.dataClass());
         assertEquals(SpeakerAdded.class, EventCatalog.SPEAKER_ADDED.dataClass());
+        assertEquals(SpeakerConsentChanged.class, EventCatalog.SPEAKER_CONSENT_CHANGED.dataClass());
         assertEquals(ParticipantLeft.class, EventCatalog.PARTICIPANT_LEFT.dataClass());
         assertEquals(RoomEnded.class, EventCatalog.ROOM_ENDED.dataClass());
         assertEquals("schemas/room/room.created.v1.json", EventCatalog.ROOM_CREATED.schemaResource());
@@ -106,7 +109,7 @@ class EventCatalogTest {
                 assertSame(Topic.ROOM, t.topic(), t.type());
             }
         }
-        assertEquals(7, EventCatalog.onTopic(Topic.ROOM).size());
+        assertEquals(8, EventCatalog.onTopic(Topic.ROOM).size());
         assertTrue(EventCatalog.onTopic(Topic.CLIP).isEmpty());
     }
 

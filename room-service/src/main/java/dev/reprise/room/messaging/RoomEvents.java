@@ -8,6 +8,7 @@ import dev.reprise.contracts.room.RoomCreated;
 import dev.reprise.contracts.room.RoomEnded;
 import dev.reprise.contracts.room.RoomStarted;
 import dev.reprise.contracts.room.SpeakerAdded;
+import dev.reprise.contracts.room.SpeakerConsentChanged;
 import dev.reprise.contracts.room.SpeakerInvited;
 import dev.reprise.platform.outbox.Outbox;
 import dev.reprise.room.Participant;
@@ -57,6 +58,12 @@ public class RoomEvents {
     public Uni<Void> speakerAdded(Room room, Participant participant, Instant at) {
         return outbox.add(EventCatalog.SPEAKER_ADDED, key(room),
                 new SpeakerAdded(room.id, participant.userId, participant.recordingConsent, at), at)
+                .replaceWithVoid();
+    }
+
+    public Uni<Void> speakerConsentChanged(Room room, Participant participant, Instant at) {
+        return outbox.add(EventCatalog.SPEAKER_CONSENT_CHANGED, key(room),
+                new SpeakerConsentChanged(room.id, participant.userId, participant.recordingConsent, at), at)
                 .replaceWithVoid();
     }
 

@@ -35,6 +35,9 @@ public final class RoomRequests {
     public record InviteRequest(@UserId String userId) {
     }
 
+    public record RecordingConsentRequest(@NotNull(message = "is required: say whether you agree to be recorded") Boolean recordingConsent) {
+    }
+
     public record AcceptInvitationRequest(@NotNull(message = "is required: say whether you agree to be recorded") Boolean recordingConsent) {
     }
 }

@@ -5,6 +5,7 @@ import dev.reprise.platform.security.CurrentUser;
 import dev.reprise.room.rest.RoomRequests.AcceptInvitationRequest;
 import dev.reprise.room.rest.RoomRequests.CreateRoomRequest;
 import dev.reprise.room.rest.RoomRequests.InviteRequest;
+import dev.reprise.room.rest.RoomRequests.RecordingConsentRequest;
 import dev.reprise.room.rest.RoomViews.ParticipantView;
 import dev.reprise.room.rest.RoomViews.RoomPage;
 import dev.reprise.room.rest.RoomViews.RoomView;
@@ -21,6 +22,7 @@ import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -118,6 +120,16 @@ public class RoomResource {
     public Uni<ParticipantView> accept(@PathParam("roomId") UUID roomId, @PathParam("userId") String userId,
             @NotNull(message = "a JSON body is required") @Valid AcceptInvitationRequest request) {
         return rooms.acceptInvitation(roomId, caller.id(), userId, request.recordingConsent()).map(ParticipantView::of);
+    }
+
+    @PUT
+    @Path("/{roomId}/speakers/{userId}/recording-consent")
+    @Operation(summary = "Say whether you may be recorded from now on (the speaker only)")
+    public Uni<ParticipantView> changeRecordingConsent(@PathParam("roomId") UUID roomId,
+            @PathParam("userId") String userId,
+            @NotNull(message = "a JSON body is required") @Valid RecordingConsentRequest request) {
+        return rooms.changeRecordingConsent(roomId, caller.id(), userId, request.recordingConsent())
+                .map(ParticipantView::of);
     }
 
     @DELETE

@@ -162,6 +162,36 @@ public class RoomService {
         });
     }
 
+    /**
+     * A speaker changes their mind about being recorded, from now on. Only the speaker decides; saying what was
+     * already said changes nothing and emits nothing.
+     */
+    @WithTransaction
+    public Uni<Participant> changeRecordingConsent(UUID roomId, String callerId, String userId, boolean consent) {
+        if (!callerId.equals(userId)) {
+            return Uni.createFrom().failure(ProblemException.forbidden(
+                    "Only " + userId + " can say whether they may be recorded."));
+        }
+        return lockRoom(roomId).flatMap(room -> {
+            requireNotEnded(room.hasEnded(), room.id);
+            return participants.findInRoom(roomId, userId).flatMap(participant -> {
+                if (participant == null || !participant.present || participant.role != ParticipantRole.SPEAKER) {
+                    throw ProblemException.conflict("not-a-speaker", "Not a speaker",
+                            "User " + userId + " is not a speaker in this room.");
+                }
+                if (Boolean.valueOf(consent).equals(participant.recordingConsent)) {
+                    return Uni.createFrom().item(participant);
+                }
+                Instant now = now();
+                participant.recordingConsent = consent;
+                return record(room, now, Kind.RECORDING_CONSENT_CHANGED, userId, ParticipantRole.SPEAKER,
+                        consent ? "agreed to be recorded from now on" : "withdrew consent to be recorded")
+                        .call(() -> events.speakerConsentChanged(room, participant, now))
+                        .replaceWith(participant);
+            });
+        });
+    }
+
     /** Leaving twice, or leaving a room one never joined, changes nothing. */
     public Uni<Void> leave(UUID roomId, String userId) {
         return presence.change(roomId, userId,

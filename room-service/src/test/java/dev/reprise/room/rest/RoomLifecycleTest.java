@@ -131,6 +131,54 @@ class RoomLifecycleTest {
     }
 
     @Test
+    void aSpeakerWithdrawsAndGivesRecordingConsentMidRoomAndOnlyTheyMay() {
+        String host = uniqueUser("host");
+        String dan = uniqueUser("dan");
+        try (TopicTail roomTopic = TopicTail.fromEnd(Topic.ROOM.topicName())) {
+            String roomId = RoomApi.createLiveRoom(host, Map.of("recording", true));
+            join(dan, roomId).statusCode(200);
+            invite(host, roomId, dan).statusCode(200);
+            accept(dan, roomId, dan, true).statusCode(200);
+
+            as(host).body(Map.of("recordingConsent", false))
+                    .put("/rooms/{id}/speakers/{user}/recording-consent", roomId, dan).then().statusCode(403)
+                    .contentType("application/problem+json");
+            as(dan).body(Map.of()).put("/rooms/{id}/speakers/{user}/recording-consent", roomId, dan).then()
+                    .statusCode(400);
+            as(host).body(Map.of("recordingConsent", false))
+                    .put("/rooms/{id}/speakers/{user}/recording-consent", roomId, host).then().statusCode(409)
+                    .body("type", org.hamcrest.Matchers.endsWith("not-a-speaker"));
+
+            as(dan).body(Map.of("recordingConsent", false))
+                    .put("/rooms/{id}/speakers/{user}/recording-consent", roomId, dan).then().statusCode(200)
+                    .body("recordingConsent", equalTo(false));
+            // Saying it again changes nothing and announces nothing.
+            as(dan).body(Map.of("recordingConsent", false))
+                    .put("/rooms/{id}/speakers/{user}/recording-consent", roomId, dan).then().statusCode(200);
+            as(dan).body(Map.of("recordingConsent", true))
+                    .put("/rooms/{id}/speakers/{user}/recording-consent", roomId, dan).then().statusCode(200)
+                    .body("recordingConsent", equalTo(true));
+
+            java.util.function.Predicate<ConsumerRecord<String, byte[]>> consentChange = record ->
+                    roomId.equals(record.key())
+                    && EventCatalog.SPEAKER_CONSENT_CHANGED.type().equals(header(record, CloudEventHeaders.TYPE));
+            roomTopic.awaitRecords(consentChange, 2, Duration.ofSeconds(20));
+            List<ConsumerRecord<String, byte[]>> changes = roomTopic.recordsWithin(consentChange,
+                    Duration.ofSeconds(2));
+            assertThat(changes).extracting(record -> new String(record.value(), StandardCharsets.UTF_8))
+                    .satisfiesExactly(
+                            withdrawn -> assertThat(withdrawn).contains("\"userId\":\"" + dan + "\"")
+                                    .contains("\"recordingConsent\":false"),
+                            given -> assertThat(given).contains("\"recordingConsent\":true"));
+            for (ConsumerRecord<String, byte[]> change : changes) {
+                assertThat(EventSchemas.violations(EventCatalog.SPEAKER_CONSENT_CHANGED, change.value())).isEmpty();
+            }
+            as(host).get("/rooms/{id}/timeline", roomId).then().statusCode(200)
+                    .body("findAll { it.kind == 'RECORDING_CONSENT_CHANGED' }.size()", equalTo(2));
+        }
+    }
+
+    @Test
     void liveRoomsArePagedMostRecentFirst() {
         String host = uniqueUser("host");
         List<String> created = List.of(RoomApi.createLiveRoom(host, Map.of()), RoomApi.createLiveRoom(host, Map.of()),
@@ -166,12 +214,13 @@ class RoomLifecycleTest {
 
     @Test
     void everyRoomEventTypeIsCoveredByTheseFlows() {
-        // Guards the lifecycle test above: a new room event type must be exercised there too.
+        // Guards the flows above: a new room event type must be exercised by one of them too (the consent
+        // change by aSpeakerWithdrawsAndGivesRecordingConsentMidRoomAndOnlyTheyMay).
         assertThat(EventCatalog.all().stream().filter(type -> type.topic() == Topic.ROOM).map(EventType::type))
                 .containsExactlyInAnyOrder(EventCatalog.ROOM_CREATED.type(), EventCatalog.ROOM_STARTED.type(),
                         EventCatalog.PARTICIPANT_JOINED.type(), EventCatalog.SPEAKER_INVITED.type(),
-                        EventCatalog.SPEAKER_ADDED.type(), EventCatalog.PARTICIPANT_LEFT.type(),
-                        EventCatalog.ROOM_ENDED.type());
+                        EventCatalog.SPEAKER_ADDED.type(), EventCatalog.SPEAKER_CONSENT_CHANGED.type(),
+                        EventCatalog.PARTICIPANT_LEFT.type(), EventCatalog.ROOM_ENDED.type());
     }
 
     private static void assertCloudEvent(ConsumerRecord<String, byte[]> event, String roomId) {

@@ -163,6 +163,9 @@ class ImagesIT {
         local.put("S3_BUCKET", "reprise-" + spec.database());
         local.put("JWT_ISSUER", config.get("mp.jwt.verify.issuer"));
         local.put("JWT_PUBLIC_KEY_LOCATION", jwtKey);
+        local.put("INGEST_TOKEN_SECRET", stack.ingestTokenSecret());
+        // The Deployment mounts a volume there; here the image's empty /tmp stands in for it.
+        local.put("INGEST_JOURNAL_DIR", "/tmp/reprise-ingest");
 
         Set<String> provided = ConfigurationInStepTest.provided(devObjects, service);
         assertThat(local.keySet()).as("variables the dev Deployment of %s sets", service).containsAll(provided);

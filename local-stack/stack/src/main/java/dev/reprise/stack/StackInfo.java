@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,7 +159,28 @@ public final class StackInfo {
         config.put("mp.jwt.verify.publickey.location", jwtPublicKey.toString());
         config.put("mp.jwt.verify.issuer", LocalJwt.ISSUER);
         config.put("reprise.local.jwt.private-key-location", jwtPrivateKey.toString());
+        config.put(INGEST_TOKEN_SECRET, ingestTokenSecret());
         return config;
+    }
+
+    /** recording-service's setting for the secret that signs ingest tokens. */
+    public static final String INGEST_TOKEN_SECRET = "reprise.recording.ingest.token-secret";
+
+    /**
+     * The secret that signs recording-service's ingest tokens on this stack: derived from the stack's JWT signing
+     * key, so it is as private, stays the same across restarts of one data directory, and needs no storing.
+     */
+    public String ingestTokenSecret() {
+        try {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            sha256.update(Files.readAllBytes(jwtPrivateKey));
+            sha256.update("reprise ingest tokens".getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha256.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + jwtPrivateKey, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Writes {@code <dataDir>/stack.json} atomically. */

@@ -276,8 +276,9 @@ class LocalStackTest {
         assertEquals(Set.of("kafka.bootstrap.servers", "quarkus.datasource.username", "quarkus.datasource.password",
                 "quarkus.datasource.reactive.url", "quarkus.datasource.jdbc.url", "reprise.s3.endpoint",
                 "reprise.s3.access-key", "reprise.s3.secret-key", "reprise.s3.region",
-                "mp.jwt.verify.publickey.location", "mp.jwt.verify.issuer", "reprise.local.jwt.private-key-location"),
-                config.keySet());
+                "mp.jwt.verify.publickey.location", "mp.jwt.verify.issuer", "reprise.local.jwt.private-key-location",
+                StackInfo.INGEST_TOKEN_SECRET), config.keySet());
+        assertEquals(64, config.get(StackInfo.INGEST_TOKEN_SECRET).length());
         int pg = stack.postgresPort();
         assertEquals("postgresql://127.0.0.1:" + pg + "/clip", config.get("quarkus.datasource.reactive.url"));
         assertEquals("jdbc:postgresql://127.0.0.1:" + pg + "/clip", config.get("quarkus.datasource.jdbc.url"));

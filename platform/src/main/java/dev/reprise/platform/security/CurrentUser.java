@@ -12,6 +12,9 @@ public class CurrentUser {
     /** Operators of the deployment: the admin endpoints (dead-letter replay). */
     public static final String OPERATOR_GROUP = "operator";
 
+    /** The media server's operators: they ask for the ingest tokens of rooms they carry. */
+    public static final String MEDIA_GROUP = "media";
+
     private final JsonWebToken token;
 
     public CurrentUser(JsonWebToken token) {
@@ -27,6 +30,10 @@ public class CurrentUser {
     }
 
     public boolean isModerator() {
-        return token.getGroups() != null && token.getGroups().contains(MODERATOR_GROUP);
+        return inGroup(MODERATOR_GROUP);
+    }
+
+    public boolean inGroup(String group) {
+        return token.getGroups() != null && token.getGroups().contains(group);
     }
 }

@@ -28,6 +28,8 @@ public class RoomEventsConsumer {
                 .on(EventCatalog.ROOM_CREATED, projection::created)
                 .on(EventCatalog.ROOM_STARTED, projection::started)
                 .on(EventCatalog.SPEAKER_ADDED, projection::speakerAdded)
+                .on(EventCatalog.SPEAKER_CONSENT_CHANGED, projection::speakerConsentChanged)
+                .on(EventCatalog.PARTICIPANT_LEFT, projection::participantLeft)
                 .on(EventCatalog.ROOM_ENDED, projection::ended);
     }
 

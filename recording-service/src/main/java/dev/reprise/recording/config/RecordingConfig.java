@@ -1,0 +1,67 @@
+package dev.reprise.recording.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import java.nio.file.Path;
+import java.time.Duration;
+
+@ConfigMapping(prefix = "reprise.recording")
+public interface RecordingConfig {
+
+    Ingest ingest();
+
+    interface Ingest {
+
+        /**
+         * Signs the ingest tokens the media server presents (HMAC-SHA256): at least 32 bytes, the same on every
+         * replica, from a secret. Rotating it invalidates the tokens of streams not yet connected.
+         */
+        String tokenSecret();
+
+        /** How long an ingest token admits connections (and reconnections); it also stops with its room. */
+        @WithDefault("6h")
+        Duration tokenTtl();
+
+        /**
+         * The durable local buffer: received audio is appended here and flushed to disk before it counts as
+         * kept, then sealed into segments in object storage. Survives a restart of the service (a volume).
+         */
+        @WithDefault("${java.io.tmpdir}/reprise-recording-journal")
+        Path journalDir();
+
+        /**
+         * How often live WebSocket audio is flushed to disk (the protocol has no acknowledgements: audio older than
+         * this survives a crash of the service).
+         */
+        @WithDefault("200ms")
+        Duration flushInterval();
+
+        /** Track time per sealed segment: object storage is slow for small objects, so seconds, not frames. */
+        @WithDefault("30s")
+        Duration segmentLength();
+
+        /** Largest WebSocket frame of audio accepted (LiveKit sends 20 ms frames: 3,840 bytes in stereo). */
+        @WithDefault("65536")
+        @Min(3840)
+        @Max(1048576)
+        int maxFrameBytes();
+
+        /**
+         * Blocks of 10 ms whose peak stays below this level are silence and are not stored: most of a speaker's
+         * track is silence, and it costs nothing. -60 dBFS is below any microphone's noise floor after the noise
+         * suppression media servers apply.
+         */
+        @WithDefault("-60")
+        @Max(0)
+        double silenceThresholdDbfs();
+
+        /**
+         * Audio arriving within this much of where the stream's own sample count places it continues the
+         * stream (network jitter); further ahead, after a mute or a stall, it is placed by its arrival time.
+         */
+        @WithDefault("250ms")
+        Duration jitterTolerance();
+    }
+}

@@ -1,0 +1,163 @@
+package dev.reprise.recording.rest;
+
+import dev.reprise.recording.config.RecordingConfig;
+import dev.reprise.recording.service.IngestRefused;
+import dev.reprise.recording.service.IngestTokens;
+import dev.reprise.recording.service.LiveTrack;
+import dev.reprise.recording.service.LiveTracks;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.HandshakeRequest;
+import io.quarkus.websockets.next.HttpUpgradeCheck;
+import io.quarkus.websockets.next.OnBinaryMessage;
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.PathParam;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.common.annotation.NonBlocking;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Live audio of one speaker, exactly as LiveKit's track egress sends it to a {@code websocket_url}: binary frames
+ * of interleaved s16le at 48 kHz (two channels unless {@code ?channels=1}), text frames {@code {"muted":true}} and
+ * {@code {"muted":false}}, pings, and a close at the end. The URL names the room and the speaker and carries the
+ * ingest token for them ({@code ?token=}); the upgrade is refused (401, 400, 415) when those are wrong, and a stream
+ * that may not be recorded is closed with 4000 + the HTTP status of the reason (4403 no consent or not a speaker,
+ * 4404 unknown room, 4409 not live or not recording) and the reason itself.
+ */
+@WebSocket(path = "/recordings/ingest/rooms/{roomId}/speakers/{speakerId}", endpointId = IngestSocket.ID)
+public class IngestSocket {
+
+    static final String ID = "recording-ingest";
+    /** RFC 6455: the message was too big to process. */
+    static final int MESSAGE_TOO_BIG = 1009;
+    /** RFC 6455: the data was not consistent with the type of message. */
+    static final int INVALID_PAYLOAD = 1007;
+
+    private static final Logger LOG = Logger.getLogger(IngestSocket.class);
+
+    private final LiveTracks tracks;
+    private final int maxFrameBytes;
+
+    public IngestSocket(LiveTracks tracks, RecordingConfig config) {
+        this.tracks = tracks;
+        this.maxFrameBytes = config.ingest().maxFrameBytes();
+    }
+
+    @OnOpen
+    public Uni<Void> open(WebSocketConnection connection, HandshakeRequest handshake, @PathParam String roomId,
+            @PathParam String speakerId) {
+        IngestStreamParameters parameters = IngestStreamParameters.parse(handshake.query(),
+                handshake.header("Content-Type"));
+        return tracks.connect(connection.id(), UUID.fromString(roomId), speakerId, parameters.channels(),
+                        refused -> close(connection, refused))
+                .replaceWithVoid()
+                .onFailure(IngestRefused.class).recoverWithUni(refused -> {
+                    LOG.infof("Refused the stream of %s in room %s: %s", speakerId, roomId, refused.getMessage());
+                    return connection.close(reason(((IngestRefused) refused).closeCode(), refused.getMessage()));
+                });
+    }
+
+    @OnBinaryMessage
+    @NonBlocking
+    public void audio(WebSocketConnection connection, Buffer frame) {
+        LiveTrack track = tracks.stream(connection.id());
+        if (track == null) {
+            return; // closing
+        }
+        if (frame.length() > maxFrameBytes) {
+            closeWith(connection, MESSAGE_TOO_BIG, "frames of audio are at most " + maxFrameBytes + " bytes");
+            return;
+        }
+        try {
+            track.audio(frame.getBytes());
+        } catch (IllegalArgumentException corrupt) {
+            closeWith(connection, INVALID_PAYLOAD, corrupt.getMessage());
+        }
+    }
+
+    @OnTextMessage
+    @NonBlocking
+    public void control(WebSocketConnection connection, String message) {
+        LiveTrack track = tracks.stream(connection.id());
+        if (track == null) {
+            return;
+        }
+        Object muted;
+        try {
+            muted = new JsonObject(message).getValue("muted");
+        } catch (RuntimeException notJson) {
+            muted = null;
+        }
+        if (!(muted instanceof Boolean)) {
+            closeWith(connection, INVALID_PAYLOAD, "text frames are {\"muted\":true} or {\"muted\":false}");
+            return;
+        }
+        track.muted((Boolean) muted);
+    }
+
+    @OnClose
+    public void closed(WebSocketConnection connection) {
+        tracks.disconnect(connection.id());
+    }
+
+    private void close(WebSocketConnection connection, IngestRefused refused) {
+        closeWith(connection, refused.closeCode(), refused.getMessage());
+    }
+
+    private void closeWith(WebSocketConnection connection, int code, String message) {
+        tracks.disconnect(connection.id());
+        connection.close(reason(code, message)).subscribe().with(ignored -> { }, failure -> { });
+    }
+
+    /** A close frame's reason has room for 123 bytes. */
+    private static CloseReason reason(int code, String message) {
+        String text = message.length() > 120 ? message.substring(0, 117) + "..." : message;
+        return new CloseReason(code, text);
+    }
+
+    /**
+     * Refuses the upgrade itself when the URL or format is wrong (400, 415) or the token does not admit this room
+     * and speaker (401), so a misconfigured media server learns it from the status of its dial.
+     */
+    @ApplicationScoped
+    public static class Admission implements HttpUpgradeCheck {
+
+        private final IngestTokens tokens;
+
+        public Admission(IngestTokens tokens) {
+            this.tokens = tokens;
+        }
+
+        @Override
+        public boolean appliesTo(String endpointId) {
+            return ID.equals(endpointId);
+        }
+
+        @Override
+        public Uni<CheckResult> perform(HttpUpgradeContext context) {
+            IngestStreamParameters parameters;
+            UUID roomId;
+            try {
+                roomId = UUID.fromString(context.pathParam("roomId"));
+                parameters = IngestStreamParameters.parse(context.httpRequest().query(),
+                        context.httpRequest().getHeader("Content-Type"));
+            } catch (IllegalArgumentException bad) {
+                boolean format = bad.getMessage() != null && (bad.getMessage().contains("Content-Type")
+                        || bad.getMessage().contains("sample"));
+                return CheckResult.rejectUpgrade(format ? 415 : 400);
+            }
+            String speakerId = context.pathParam("speakerId");
+            boolean admitted = tokens.verify(parameters.token())
+                    .filter(grant -> grant.roomId().equals(roomId) && grant.speakerId().equals(speakerId))
+                    .isPresent();
+            return admitted ? CheckResult.permitUpgrade() : CheckResult.rejectUpgrade(401);
+        }
+    }
+}

@@ -1,0 +1,395 @@
+package dev.reprise.recording.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.reprise.contracts.EventCatalog;
+import dev.reprise.contracts.EventJson;
+import dev.reprise.contracts.EventType;
+import dev.reprise.contracts.room.EndReason;
+import dev.reprise.contracts.room.ParticipantLeft;
+import dev.reprise.contracts.room.ParticipantRole;
+import dev.reprise.contracts.room.LeaveReason;
+import dev.reprise.contracts.room.RetentionPolicy;
+import dev.reprise.contracts.room.RoomCreated;
+import dev.reprise.contracts.room.RoomEnded;
+import dev.reprise.contracts.room.RoomSettings;
+import dev.reprise.contracts.room.RoomStarted;
+import dev.reprise.contracts.room.SpeakerAdded;
+import dev.reprise.contracts.room.SpeakerConsentChanged;
+import dev.reprise.recording.audio.TrackSegment;
+import dev.reprise.recording.service.IngestTokens;
+import dev.reprise.recording.service.LiveTracks;
+import dev.reprise.stack.testing.LocalStackTestResource;
+import dev.reprise.stack.testing.TestEvents;
+import dev.reprise.stack.testing.TestTokens;
+import dev.reprise.storage.ObjectStorage;
+import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
+import io.minio.Result;
+import io.minio.messages.Item;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import java.io.InputStream;
+import java.net.URL;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Live ingest over the WebSocket exactly as LiveKit's track egress speaks it, on the real local stack: room events
+ * through Kafka as room-service publishes them, the journal on disk, segments in S3, rows in PostgreSQL.
+ */
+@QuarkusTest
+@WithTestResource(value = LocalStackTestResource.class,
+        initArgs = @ResourceArg(name = "service", value = "recording-service"))
+class LiveIngestTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    /** Where a sound is placed may differ from when it was sent by the network and scheduling: 100 ms. */
+    private static final long PLACEMENT_TOLERANCE = 4_800;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    ObjectStorage storage;
+
+    @Inject
+    IngestTokens tokens;
+
+    @Inject
+    LiveTracks liveTracks;
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    private KafkaProducer<String, byte[]> producer;
+
+    @BeforeEach
+    void connect() {
+        producer = TestEvents.producer(bootstrapServers);
+    }
+
+    @AfterEach
+    void disconnect() {
+        producer.close();
+    }
+
+    @Test
+    void aStereoStreamIsRecordedWhereItWasSaidWithoutItsSilenceAndAcrossAMute() throws Exception {
+        Room room = liveRoom("alice", true);
+        try (LiveKitEgress alice = dial(room, "alice", 2)) {
+            long firstSent = sinceStart(room);
+            alice.play(LiveKitEgress.tone(440, 1000, 0.3));
+            alice.play(new short[48_000]); // a second of digital silence
+            alice.muted(true);
+            alice.pause(1500);
+            alice.muted(false);
+            long secondSent = sinceStart(room);
+            alice.play(LiveKitEgress.tone(880, 600, 0.3));
+            alice.end();
+
+            List<TrackSegment.Run> runs = storedRuns(room, "alice", 1);
+            assertThat(runs).hasSize(2);
+            TrackSegment.Run first = runs.get(0);
+            TrackSegment.Run second = runs.get(1);
+            assertThat(first.position()).isCloseTo(firstSent, within(PLACEMENT_TOLERANCE));
+            assertThat(second.position()).isCloseTo(secondSent, within(PLACEMENT_TOLERANCE));
+            // The tone and at most 10 ms before and 30 ms after it: the silence and the mute cost nothing.
+            assertThat(first.samples().length).isBetween(48_000, 48_000 + 40 * 48);
+            assertThat(second.samples().length).isBetween(600 * 48, 600 * 48 + 40 * 48);
+            assertThat(frequency(first)).isCloseTo(440, within(5.0));
+            assertThat(frequency(second)).isCloseTo(880, within(5.0));
+        }
+    }
+
+    @Test
+    void aMonoStreamOfTheHostIsRecorded() throws Exception {
+        Room room = liveRoom("alice", true);
+        try (LiveKitEgress host = dial(room, room.host(), 1)) {
+            host.play(LiveKitEgress.tone(330, 500, 0.2));
+            host.end();
+        }
+        List<TrackSegment.Run> runs = storedRuns(room, room.host(), 1);
+        assertThat(runs.get(0).samples().length).isBetween(500 * 48, 540 * 48);
+        assertThat(frequency(runs.get(0))).isCloseTo(330, within(5.0));
+    }
+
+    @Test
+    void aSpeakerWhoDeclinedAndAListenerAreRefusedAndNothingOfThemIsStored() throws Exception {
+        Room room = liveRoom("alice", true);
+        send(EventCatalog.SPEAKER_ADDED, room.id(), new SpeakerAdded(room.id(), "bob", false, now()));
+        awaitCount("SELECT count(*) FROM speaker_consent WHERE room_id = $1 AND user_id = 'bob'", room.id(), 1);
+
+        try (LiveKitEgress bob = dial(room, "bob", 2)) {
+            assertThat(bob.awaitClosedByServer()).isEqualTo((short) 4403);
+            assertThat(bob.closeReason()).contains("bob has not agreed to be recorded");
+        }
+        try (LiveKitEgress carol = dial(room, "carol", 2)) {
+            assertThat(carol.awaitClosedByServer()).isEqualTo((short) 4403);
+            assertThat(carol.closeReason()).contains("not a speaker");
+        }
+        assertThat(count("SELECT count(*) FROM track t JOIN recording r ON r.id = t.recording_id"
+                + " WHERE r.room_id = $1 AND t.speaker_id IN ('bob', 'carol')", room.id())).isZero();
+        assertThat(objects("recordings/" + room.recordingId() + "/")).isEmpty();
+    }
+
+    @Test
+    void aForgedExpiredOrBorrowedTokenOrAWrongFormatIsRefusedAtTheUpgrade() {
+        Room room = liveRoom("alice", true);
+        String alicesToken = token(room, "alice");
+        String base = "/recordings/ingest/rooms/" + room.id() + "/speakers/";
+        assertThat(rejection(base + "alice?token=v1.forged.x.y.z", "audio/x-raw")).isEqualTo(401);
+        assertThat(rejection(base + "alice", "audio/x-raw")).isEqualTo(401);
+        assertThat(rejection(base + "bob?token=" + alicesToken, "audio/x-raw")).as("alice's token for bob's track")
+                .isEqualTo(401);
+        assertThat(rejection("/recordings/ingest/rooms/" + UUID.randomUUID() + "/speakers/alice?token="
+                + alicesToken, "audio/x-raw")).as("for another room").isEqualTo(401);
+        assertThat(rejection(base + "alice?channels=6&token=" + alicesToken, "audio/x-raw")).isEqualTo(400);
+        assertThat(rejection(base + "alice?token=" + alicesToken, "audio/ogg")).isEqualTo(415);
+        assertThat(rejection(base + "alice?token=" + alicesToken, "audio/x-raw;rate=44100")).isEqualTo(415);
+    }
+
+    @Test
+    void aRoomThatIsUnknownOrNotRecordingIsRefusedWithTheReason() throws Exception {
+        UUID unknown = UUID.randomUUID();
+        try (LiveKitEgress stream = LiveKitEgress.dial(vertx, base.getPort(), "/recordings/ingest/rooms/" + unknown
+                + "/speakers/alice?token=" + tokens.issue(unknown, "alice").token(), 2)) {
+            assertThat(stream.awaitClosedByServer()).isEqualTo((short) 4404);
+        }
+        Room unrecorded = liveRoom("alice", false);
+        try (LiveKitEgress stream = dial(unrecorded, "alice", 2)) {
+            assertThat(stream.awaitClosedByServer()).isEqualTo((short) 4409);
+            assertThat(stream.closeReason()).contains("not being recorded");
+        }
+    }
+
+    @Test
+    void aSpeakerWhoWithdrawsMidStreamIsRecordedUpToThatMomentOnlyAndAgainAfterSayingYes() throws Exception {
+        Room room = liveRoom("alice", true);
+        try (LiveKitEgress alice = dial(room, "alice", 2)) {
+            alice.play(LiveKitEgress.tone(440, 1000, 0.3));
+            Instant withdrawn = now();
+            send(EventCatalog.SPEAKER_CONSENT_CHANGED, room.id(),
+                    new SpeakerConsentChanged(room.id(), "alice", false, withdrawn));
+            alice.play(LiveKitEgress.tone(440, 1500, 0.3)); // still talking, no longer recorded
+            assertThat(liveTracks.find(room.id(), "alice").isAllowed()).isFalse();
+            Instant given = now();
+            send(EventCatalog.SPEAKER_CONSENT_CHANGED, room.id(),
+                    new SpeakerConsentChanged(room.id(), "alice", true, given));
+            awaitAllowed(room, "alice");
+            alice.play(LiveKitEgress.tone(660, 500, 0.3));
+            alice.end();
+
+            List<TrackSegment.Run> runs = storedRuns(room, "alice", 1);
+            long withdrawnAt = Duration.between(room.startedAt(), withdrawn).toMillis() * 48;
+            long givenAt = Duration.between(room.startedAt(), given).toMillis() * 48;
+            assertThat(runs).hasSize(2);
+            // Cut exactly where the speaker said no, whatever was still on its way.
+            assertThat(runs.get(0).end()).isLessThanOrEqualTo(withdrawnAt);
+            assertThat(runs.get(0).end()).isGreaterThan(withdrawnAt - 48 * 100);
+            assertThat(runs.get(1).position()).isGreaterThanOrEqualTo(givenAt);
+            assertThat(frequency(runs.get(1))).isCloseTo(660, within(5.0));
+        }
+    }
+
+    @Test
+    void theEndOfTheRoomClosesItsStreamsAndWhatTheySentIsKept() throws Exception {
+        Room room = liveRoom("alice", true);
+        try (LiveKitEgress alice = dial(room, "alice", 2)) {
+            alice.play(LiveKitEgress.tone(440, 400, 0.3));
+            send(EventCatalog.ROOM_ENDED, room.id(), new RoomEnded(room.id(), room.host(), EndReason.HOST_ENDED,
+                    RetentionPolicy.SAVED, null, now()));
+            assertThat(alice.awaitClosedByServer()).isEqualTo((short) 4409);
+            assertThat(alice.closeReason()).contains("has ended");
+        }
+        assertThat(storedRuns(room, "alice", 1).get(0).samples().length).isGreaterThanOrEqualTo(400 * 48);
+    }
+
+    @Test
+    void aFrameThatIsNotWholeSamplesClosesTheStreamAsInvalid() throws Exception {
+        Room room = liveRoom("alice", true);
+        try (LiveKitEgress alice = dial(room, "alice", 2)) {
+            alice.sendBytes(new byte[] {1, 2, 3});
+            assertThat(alice.awaitClosedByServer()).isEqualTo((short) 1007);
+        }
+    }
+
+    // --- a room as room-service announces it
+
+    record Room(UUID id, String host, UUID recordingId, Instant startedAt) {
+    }
+
+    private Room liveRoom(String speaker, boolean recording) {
+        UUID roomId = UUID.randomUUID();
+        String host = "host-" + roomId.toString().substring(0, 8);
+        Instant startedAt = now();
+        RoomSettings settings = new RoomSettings(recording, false, true, RetentionPolicy.SAVED);
+        send(EventCatalog.ROOM_CREATED, roomId, new RoomCreated(roomId, host, "Live", settings, startedAt));
+        send(EventCatalog.ROOM_STARTED, roomId, new RoomStarted(roomId, host, settings, startedAt));
+        send(EventCatalog.SPEAKER_ADDED, roomId, new SpeakerAdded(roomId, speaker, true, startedAt));
+        awaitCount("SELECT count(*) FROM speaker_consent WHERE room_id = $1 AND user_id <> '" + host + "'", roomId, 1);
+        UUID recordingId = recording ? query("SELECT id FROM recording WHERE room_id = $1", roomId).getUUID("id")
+                : null;
+        return new Room(roomId, host, recordingId, startedAt);
+    }
+
+    private String token(Room room, String speaker) {
+        return given().auth().oauth2(TestTokens.forUser(room.host())).contentType("application/json")
+                .body(Map.of("speakerId", speaker))
+                .post("/recordings/rooms/{id}/ingest-tokens", room.id()).then().statusCode(201)
+                .extract().path("token");
+    }
+
+    private LiveKitEgress dial(Room room, String speaker, int channels) throws Exception {
+        String path = given().auth().oauth2(TestTokens.forUser(room.host())).contentType("application/json")
+                .body(Map.of("speakerId", speaker))
+                .post("/recordings/rooms/{id}/ingest-tokens", room.id()).then().statusCode(201)
+                .extract().path("websocketPath");
+        return LiveKitEgress.dial(vertx, base.getPort(), channels == 1 ? path + "&channels=1" : path, channels);
+    }
+
+    private int rejection(String path, String contentType) {
+        var client = vertx.createWebSocketClient();
+        try {
+            client.connect(new io.vertx.core.http.WebSocketConnectOptions().setHost("127.0.0.1")
+                    .setPort(base.getPort()).setURI(path).addHeader("Content-Type", contentType))
+                    .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            throw new AssertionError("the upgrade to " + path + " was accepted");
+        } catch (ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOf(UpgradeRejectedException.class);
+            return ((UpgradeRejectedException) e.getCause()).getStatus();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        } finally {
+            client.close();
+        }
+    }
+
+    private <T> void send(EventType<T> type, UUID roomId, T data) {
+        try {
+            producer.send(TestEvents.roomRecord(type.type(), UUID.randomUUID().toString(), roomId,
+                    EventJson.write(data))).get();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Milliseconds, as events carry them and as positions are counted. */
+    private static Instant now() {
+        return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    }
+
+    private long sinceStart(Room room) {
+        return Duration.between(room.startedAt(), Instant.now()).toMillis() * 48;
+    }
+
+    private void awaitAllowed(Room room, String speaker) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!liveTracks.find(room.id(), speaker).isAllowed()) {
+            assertThat(System.nanoTime()).as("allowed again in time").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    /** The runs of the speaker's stored segments, in time order, once {@code segments} of them are sealed. */
+    private List<TrackSegment.Run> storedRuns(Room room, String speaker, int segments) throws Exception {
+        awaitCount("SELECT count(*) FROM track_segment s JOIN track t ON t.id = s.track_id JOIN recording r"
+                + " ON r.id = t.recording_id WHERE r.room_id = $1 AND t.speaker_id = '" + speaker + "'", room.id(),
+                segments);
+        List<TrackSegment.Run> runs = new ArrayList<>();
+        for (Row row : pool.preparedQuery("SELECT s.object_key FROM track_segment s JOIN track t ON t.id = s.track_id"
+                + " JOIN recording r ON r.id = t.recording_id WHERE r.room_id = $1 AND t.speaker_id = $2"
+                + " ORDER BY s.start_sample").execute(Tuple.of(room.id(), speaker)).await().atMost(WAIT)) {
+            try (InputStream object = storage.client().getObject(GetObjectArgs.builder().bucket(storage.bucket())
+                    .object(row.getString("object_key")).build())) {
+                runs.addAll(TrackSegment.read(object).runs());
+            }
+        }
+        return runs;
+    }
+
+    private List<String> objects(String prefix) throws Exception {
+        List<String> names = new ArrayList<>();
+        for (Result<Item> item : storage.client().listObjects(ListObjectsArgs.builder().bucket(storage.bucket())
+                .prefix(prefix).recursive(true).build())) {
+            names.add(item.get().objectName());
+        }
+        return names;
+    }
+
+    /** The tone's frequency from its zero crossings, over the stretch between the first and the last. */
+    private static double frequency(TrackSegment.Run run) {
+        short[] samples = run.samples();
+        int crossings = 0;
+        int first = -1;
+        int last = -1;
+        for (int i = 1; i < samples.length; i++) {
+            if ((samples[i - 1] < 0) != (samples[i] < 0)) {
+                crossings++;
+                first = first < 0 ? i : first;
+                last = i;
+            }
+        }
+        return (crossings - 1) / 2.0 / ((last - first) / 48_000.0);
+    }
+
+    private Row query(String sql, UUID roomId) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            var rows = pool.preparedQuery(sql).execute(Tuple.of(roomId)).await().atMost(WAIT);
+            if (rows.size() > 0) {
+                return rows.iterator().next();
+            }
+            assertThat(System.nanoTime()).as("a row for " + sql).isLessThan(deadline);
+            sleep();
+        }
+    }
+
+    private long count(String sql, UUID roomId) {
+        return pool.preparedQuery(sql).execute(Tuple.of(roomId)).await().atMost(WAIT).iterator().next().getLong(0);
+    }
+
+    private void awaitCount(String sql, UUID roomId, long expected) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (count(sql, roomId) < expected) {
+            assertThat(System.nanoTime()).as("%d rows for %s", expected, sql).isLessThan(deadline);
+            sleep();
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}

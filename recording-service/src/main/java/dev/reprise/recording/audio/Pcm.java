@@ -11,18 +11,25 @@ public final class Pcm {
     /** Silence detection and placement work in blocks of 10 ms. */
     public static final int BLOCK_SAMPLES = SAMPLE_RATE / 100;
 
+    /** Bytes that are not whole sample frames: the sender's fault. */
+    public static final class NotWholeFrames extends IllegalArgumentException {
+        NotWholeFrames(String message) {
+            super(message);
+        }
+    }
+
     private Pcm() {
     }
 
     /**
      * Interleaved s16le with {@code channels} channels to mono samples: the channels' mean.
      *
-     * @throws IllegalArgumentException if the bytes are not whole sample frames
+     * @throws NotWholeFrames if the bytes are not whole sample frames
      */
     public static short[] toMono(byte[] interleaved, int offset, int length, int channels) {
         int frameBytes = BYTES_PER_SAMPLE * channels;
         if (length % frameBytes != 0) {
-            throw new IllegalArgumentException(length + " bytes are not whole frames of " + channels
+            throw new NotWholeFrames(length + " bytes are not whole frames of " + channels
                     + "-channel 16-bit audio");
         }
         short[] mono = new short[length / frameBytes];

@@ -37,6 +37,14 @@ public final class StreamPlacement {
         return start;
     }
 
+    /**
+     * The stream paused (muted or unmuted): its next audio is placed by its arrival, however soon it comes, so a
+     * mute shorter than the tolerance does not pull what follows earlier.
+     */
+    public void reanchor() {
+        next = -1;
+    }
+
     /** Where the stream's next audio would continue; -1 before its first frame. */
     public long next() {
         return next;

@@ -12,6 +12,19 @@ public interface RecordingConfig {
 
     Ingest ingest();
 
+    Audio audio();
+
+    interface Audio {
+
+        /** The ffmpeg executable (Debian's package; the audio image has it on PATH). */
+        @WithDefault("ffmpeg")
+        String ffmpeg();
+
+        /** How long one ffmpeg run may take before it is stopped. */
+        @WithDefault("60s")
+        Duration ffmpegTimeout();
+    }
+
     interface Ingest {
 
         /**
@@ -63,5 +76,17 @@ public interface RecordingConfig {
          */
         @WithDefault("250ms")
         Duration jitterTolerance();
+
+        /**
+         * How far a chunk's sequence may be from the highest one of its track: a client that numbers from scratch
+         * or skips thousands is refused rather than trusted.
+         */
+        @WithDefault("1000")
+        @Min(1)
+        long maxSequenceGap();
+
+        /** How long shutdown waits for received audio to be sealed into object storage. */
+        @WithDefault("20s")
+        Duration shutdownDrain();
     }
 }

@@ -1,5 +1,6 @@
 package dev.reprise.recording.rest;
 
+import dev.reprise.recording.audio.Pcm;
 import dev.reprise.recording.config.RecordingConfig;
 import dev.reprise.recording.service.IngestRefused;
 import dev.reprise.recording.service.IngestTokens;
@@ -20,7 +21,14 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -39,15 +47,31 @@ public class IngestSocket {
     static final int MESSAGE_TOO_BIG = 1009;
     /** RFC 6455: the data was not consistent with the type of message. */
     static final int INVALID_PAYLOAD = 1007;
+    /** RFC 6455: the server met a condition that prevented it from fulfilling the request. */
+    static final int INTERNAL_ERROR = 1011;
 
     private static final Logger LOG = Logger.getLogger(IngestSocket.class);
 
+    /** What a stream sends while it is being admitted is held (up to this much) and replayed once it is. */
+    static final int MAX_HELD_BYTES = 1 << 20;
+
     private final LiveTracks tracks;
     private final int maxFrameBytes;
+    private final Clock clock;
+    private final Map<String, Held> admitting = new ConcurrentHashMap<>();
 
-    public IngestSocket(LiveTracks tracks, RecordingConfig config) {
+    public IngestSocket(LiveTracks tracks, RecordingConfig config, Clock clock) {
         this.tracks = tracks;
         this.maxFrameBytes = config.ingest().maxFrameBytes();
+        this.clock = clock;
+    }
+
+    /** Frames and mutes that arrived during admission, in order, with their arrival times. */
+    private static final class Held {
+        final List<Object> messages = new ArrayList<>();
+        final List<Instant> arrivals = new ArrayList<>();
+        int bytes;
+        boolean done;
     }
 
     @OnOpen
@@ -55,9 +79,30 @@ public class IngestSocket {
             @PathParam String speakerId) {
         IngestStreamParameters parameters = IngestStreamParameters.parse(handshake.query(),
                 handshake.header("Content-Type"));
+        Held held = new Held();
+        admitting.put(connection.id(), held);
+        // The closer only closes: @OnClose, on the connection's own thread, lets the stream go.
         return tracks.connect(connection.id(), UUID.fromString(roomId), speakerId, parameters.channels(),
-                        refused -> close(connection, refused))
+                        refused -> closeOnly(connection, refused.closeCode(), refused.getMessage()))
+                .invoke(track -> {
+                    synchronized (held) {
+                        for (int i = 0; i < held.messages.size(); i++) {
+                            Object message = held.messages.get(i);
+                            if (message instanceof byte[] frame) {
+                                deliver(connection, track, frame, held.arrivals.get(i));
+                            } else {
+                                track.muted((Boolean) message);
+                            }
+                        }
+                        held.done = true;
+                    }
+                    admitting.remove(connection.id());
+                    if (!connection.isOpen()) {
+                        tracks.disconnect(connection.id()); // closed while being admitted
+                    }
+                })
                 .replaceWithVoid()
+                .onFailure().invoke(ignored -> admitting.remove(connection.id()))
                 .onFailure(IngestRefused.class).recoverWithUni(refused -> {
                     LOG.infof("Refused the stream of %s in room %s: %s", speakerId, roomId, refused.getMessage());
                     return connection.close(reason(((IngestRefused) refused).closeCode(), refused.getMessage()));
@@ -67,28 +112,22 @@ public class IngestSocket {
     @OnBinaryMessage
     @NonBlocking
     public void audio(WebSocketConnection connection, Buffer frame) {
-        LiveTrack track = tracks.stream(connection.id());
-        if (track == null) {
-            return; // closing
-        }
         if (frame.length() > maxFrameBytes) {
             closeWith(connection, MESSAGE_TOO_BIG, "frames of audio are at most " + maxFrameBytes + " bytes");
             return;
         }
-        try {
-            track.audio(frame.getBytes());
-        } catch (IllegalArgumentException corrupt) {
-            closeWith(connection, INVALID_PAYLOAD, corrupt.getMessage());
+        if (hold(connection, frame.getBytes())) {
+            return;
+        }
+        LiveTrack track = tracks.stream(connection.id());
+        if (track != null) {
+            deliver(connection, track, frame.getBytes(), clock.instant());
         }
     }
 
     @OnTextMessage
     @NonBlocking
     public void control(WebSocketConnection connection, String message) {
-        LiveTrack track = tracks.stream(connection.id());
-        if (track == null) {
-            return;
-        }
         Object muted;
         try {
             muted = new JsonObject(message).getValue("muted");
@@ -99,26 +138,69 @@ public class IngestSocket {
             closeWith(connection, INVALID_PAYLOAD, "text frames are {\"muted\":true} or {\"muted\":false}");
             return;
         }
-        track.muted((Boolean) muted);
+        if (hold(connection, muted)) {
+            return;
+        }
+        LiveTrack track = tracks.stream(connection.id());
+        if (track != null) {
+            track.muted((Boolean) muted);
+        }
     }
 
     @OnClose
     public void closed(WebSocketConnection connection) {
+        admitting.remove(connection.id());
         tracks.disconnect(connection.id());
     }
 
-    private void close(WebSocketConnection connection, IngestRefused refused) {
-        closeWith(connection, refused.closeCode(), refused.getMessage());
+    /** Holds a message of a stream still being admitted; false once it is admitted (or was never opened). */
+    private boolean hold(WebSocketConnection connection, Object message) {
+        Held held = admitting.get(connection.id());
+        if (held == null) {
+            return false;
+        }
+        synchronized (held) {
+            if (held.done) {
+                return false;
+            }
+            int size = message instanceof byte[] frame ? frame.length : 0;
+            if (held.bytes + size > MAX_HELD_BYTES) {
+                return true; // admission is far too slow: what does not fit is lost, and said so below
+            }
+            held.bytes += size;
+            held.messages.add(message);
+            held.arrivals.add(clock.instant());
+            return true;
+        }
+    }
+
+    private void deliver(WebSocketConnection connection, LiveTrack track, byte[] frame, Instant arrived) {
+        try {
+            track.audio(frame, arrived);
+        } catch (Pcm.NotWholeFrames corrupt) {
+            closeWith(connection, INVALID_PAYLOAD, corrupt.getMessage());
+        } catch (RuntimeException cannotKeep) {
+            LOG.errorf(cannotKeep, "Cannot keep the audio of %s in room %s", track.admitted().speakerId(),
+                    track.admitted().roomId());
+            closeWith(connection, INTERNAL_ERROR, "the audio cannot be kept now; reconnect");
+        }
     }
 
     private void closeWith(WebSocketConnection connection, int code, String message) {
         tracks.disconnect(connection.id());
+        closeOnly(connection, code, message);
+    }
+
+    private static void closeOnly(WebSocketConnection connection, int code, String message) {
         connection.close(reason(code, message)).subscribe().with(ignored -> { }, failure -> { });
     }
 
-    /** A close frame's reason has room for 123 bytes. */
-    private static CloseReason reason(int code, String message) {
-        String text = message.length() > 120 ? message.substring(0, 117) + "..." : message;
+    /** A close frame's reason has room for 123 bytes of UTF-8. */
+    static CloseReason reason(int code, String message) {
+        String text = message;
+        while (text.getBytes(StandardCharsets.UTF_8).length > 120) {
+            text = text.substring(0, text.length() - 4) + "…";
+        }
         return new CloseReason(code, text);
     }
 

@@ -6,11 +6,11 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,10 +19,10 @@ import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
- * The journals of this replica's live streams and the thread that makes them durable: every flush interval it
- * writes and forces what each journal received, and finishes the journals their streams closed, handing them to
- * the {@link SegmentSealer}. At start-up, journals a crash left behind are sealed first: what reached the disk is
- * kept.
+ * The journals of this replica and the thread that makes them durable: every flush interval it writes and forces
+ * what each journal received, closes journals that are old or idle for a segment's length (a muted stream, uploads
+ * that stopped), and finishes the journals their writers closed, handing them to the {@link SegmentSealer}. At
+ * start-up, journals a crash left behind are sealed first: what reached the disk is kept.
  */
 @ApplicationScoped
 public class IngestJournals {
@@ -59,26 +59,37 @@ public class IngestJournals {
         flusher.scheduleWithFixedDelay(this::flushAll, interval, interval, TimeUnit.MILLISECONDS);
     }
 
-    public TrackJournal open(UUID trackId) throws IOException {
-        TrackJournal journal = TrackJournal.create(config.journalDir(), trackId);
-        open.add(journal);
-        return journal;
+    /** A new journal, flushed from now on by the flusher. */
+    public TrackJournal open() {
+        try {
+            TrackJournal journal = TrackJournal.create(config.journalDir());
+            open.add(journal);
+            return journal;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a journal in " + config.journalDir(), e);
+        }
     }
 
-    /** The stream is done with this journal: the next flush finishes it and sends it to sealing. */
+    /** Journals not yet finished (still taking audio, or closed and waiting to be flushed). */
+    public int openCount() {
+        return open.size();
+    }
+
+    /** The writer is done with this journal: the next flush finishes it and sends it to sealing. */
     public void close(TrackJournal journal) {
         journal.markClosing();
     }
 
-    /** Makes everything received so far durable now (the chunk upload answers only after this). */
-    public void flush(TrackJournal journal) throws IOException {
-        journal.flush();
-    }
-
     void flushAll() {
+        long segmentNanos = config.segmentLength().toNanos();
+        long now = System.nanoTime();
         for (TrackJournal journal : open) {
             try {
-                if (journal.isClosing()) {
+                if (!journal.isClosing() && (now - journal.createdNanos() > 2 * segmentNanos
+                        || now - journal.lastAppendNanos() > segmentNanos)) {
+                    journal.markClosing();
+                }
+                if (journal.isClosing() && !journal.held()) {
                     journal.finish();
                     open.remove(journal);
                     sealer.submit(journal.file());
@@ -86,11 +97,15 @@ public class IngestJournals {
                     journal.flush();
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.errorf(e, "Cannot write journal %s; its stream's audio stays in memory until it can", journal.file());
+                LOG.errorf(e, "Cannot write journal %s; its audio stays in memory until it can", journal.file());
             }
         }
     }
 
+    /**
+     * At shutdown everything received is made durable and sealed, within a time budget: in Kubernetes the journal
+     * volume goes with the pod, so what is not in object storage by then is gone unless the same pod restarts.
+     */
     void stop(@Observes ShutdownEvent stopping) {
         if (flusher == null) {
             return;
@@ -101,13 +116,26 @@ public class IngestJournals {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        // Whatever is open is made durable; the next start seals it.
         for (TrackJournal journal : open) {
             try {
                 journal.finish();
+                open.remove(journal);
+                sealer.submit(journal.file());
             } catch (IOException e) {
                 LOG.errorf(e, "Cannot finish journal %s at shutdown", journal.file());
             }
+        }
+        long deadline = System.nanoTime() + config.shutdownDrain().toNanos();
+        try {
+            while (sealer.pending() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (sealer.pending() > 0) {
+            LOG.warnf("%d journal(s) not sealed before shutdown stay in %s for the next start", sealer.pending(),
+                    config.journalDir());
         }
     }
 }

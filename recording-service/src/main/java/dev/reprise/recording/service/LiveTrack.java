@@ -4,8 +4,6 @@ import dev.reprise.recording.audio.Pcm;
 import dev.reprise.recording.audio.StreamPlacement;
 import dev.reprise.recording.audio.VoiceGate;
 import dev.reprise.recording.service.IngestAdmission.Admitted;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -47,11 +45,16 @@ public final class LiveTrack {
 
     /** A binary frame of interleaved s16le audio, as it arrived now. */
     public void audio(byte[] frame) {
+        audio(frame, clock.instant());
+    }
+
+    /** A binary frame of interleaved s16le audio that arrived at {@code arrived} (held during admission). */
+    public void audio(byte[] frame, java.time.Instant arrived) {
         short[] mono = Pcm.toMono(frame, 0, frame.length, channels);
         if (mono.length == 0) {
             return;
         }
-        long now = Pcm.millisToSamples(Duration.between(admitted.startedAt(), clock.instant()).toMillis());
+        long now = Pcm.millisToSamples(Duration.between(admitted.startedAt(), arrived).toMillis());
         long start = placement.place(now, mono.length);
         receivedSamples += mono.length;
         if (!allowed) {
@@ -68,9 +71,8 @@ public final class LiveTrack {
     /** LiveKit's {@code {"muted":true|false}}: no audio comes while muted, and what follows is placed by arrival. */
     public void muted(boolean muted) {
         this.muted = muted;
-        if (muted) {
-            gate.flush();
-        }
+        gate.flush();
+        placement.reanchor();
     }
 
     public boolean isMuted() {
@@ -97,14 +99,11 @@ public final class LiveTrack {
     }
 
     private void keep(long position, short[] samples, int offset, int count) {
-        if (journal == null) {
-            try {
-                journal = journals.open(admitted.trackId());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot open a journal for track " + admitted.trackId(), e);
-            }
+        // A journal the flusher closed (this stream was idle, muted, longer than a segment) is replaced.
+        while (journal == null
+                || !journal.append(admitted.trackId(), position, TrackJournal.NO_SEQUENCE, samples, offset, count)) {
+            journal = journals.open();
         }
-        journal.append(position, samples, offset, count);
     }
 
     private void rotate() {

@@ -121,7 +121,16 @@ public class RoomPolicyProjection {
         statement.statedAt = at;
         statement.reason = reason;
         statement.eventId = event.id();
-        return consents.persist(statement).chain(() -> notifyIngest(roomId, userId));
+        Uni<Void> recorded = consents.persist(statement).chain(() -> notifyIngest(roomId, userId));
+        if (consent) {
+            return recorded;
+        }
+        // Audio after this moment may already be sealed (the statement can reach this service late): cut again.
+        return recorded.chain(() -> Panache.getSession().chain(session -> session
+                .createNativeQuery("INSERT INTO consent_recut (room_id, user_id, stated_at) VALUES (?1, ?2, ?3)")
+                .setParameter(1, roomId).setParameter(2, userId)
+                .setParameter(3, java.time.OffsetDateTime.ofInstant(at, java.time.ZoneOffset.UTC))
+                .executeUpdate())).replaceWithVoid();
     }
 
     private static Uni<Void> notifyIngest(UUID roomId, String userId) {

@@ -4,6 +4,7 @@ import dev.reprise.recording.ConsentTimeline;
 import dev.reprise.recording.audio.TrackSegment;
 import dev.reprise.storage.ObjectStorage;
 import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -15,6 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -27,11 +33,12 @@ import jakarta.annotation.PreDestroy;
 import org.jboss.logging.Logger;
 
 /**
- * Turns a finished journal into a stored segment: the audio the speaker consented to at each moment (the
- * {@link ConsentTimeline} of their statements; anything else is dropped here and never leaves the disk of this
- * replica), as one object of seconds of track, then its row, then the journal is deleted. Every step can be
- * repeated: the object key comes from the journal's file name, so a second attempt after a crash overwrites the
- * same object and finds the row already there. A failed attempt is retried with back-off; the journal stays.
+ * Turns a finished journal into stored segments, one per track it holds: the audio the speaker consented to at
+ * each moment (the {@link ConsentTimeline} of their statements; anything else is dropped here and never leaves the
+ * disk of this replica), as one object of seconds of track, then its row; then the journal is deleted. Every step
+ * can be repeated: the object key comes from the journal's file name and the audio, so a second attempt after a
+ * crash overwrites the same object and finds the row already there. A failed attempt is retried with back-off;
+ * the journal stays.
  */
 @ApplicationScoped
 public class SegmentSealer {
@@ -77,6 +84,15 @@ public class SegmentSealer {
         try {
             seal(journal);
             inProgress.remove(journal);
+        } catch (TrackJournal.NotAJournal foreign) {
+            Path aside = journal.resolveSibling(journal.getFileName() + ".bad");
+            LOG.errorf("%s; moved aside to %s, never sealed", foreign.getMessage(), aside);
+            try {
+                Files.move(journal, aside);
+            } catch (IOException e) {
+                LOG.errorf(e, "Cannot move %s aside", journal);
+            }
+            inProgress.remove(journal);
         } catch (Exception e) {
             long delay = Math.min(30_000, 500L << Math.min(failures, 6));
             LOG.warnf("Cannot seal %s yet (%s); trying again in %d ms, the journal stays on disk", journal,
@@ -89,42 +105,87 @@ public class SegmentSealer {
         if (!Files.exists(journal)) {
             return;
         }
-        TrackJournal.Contents contents = TrackJournal.read(journal);
-        if (contents.runs().isEmpty()) {
-            Files.delete(journal);
-            return;
+        Map<UUID, List<TrackJournal.Record>> byTrack = new LinkedHashMap<>();
+        for (TrackJournal.Record record : TrackJournal.read(journal)) {
+            byTrack.computeIfAbsent(record.trackId(), ignored -> new ArrayList<>()).add(record);
         }
+        for (Map.Entry<UUID, List<TrackJournal.Record>> track : byTrack.entrySet()) {
+            sealTrack(journal, track.getKey(), track.getValue());
+        }
+        Files.delete(journal);
+    }
+
+    /** One track's audio of a journal as one segment (or nothing, if nothing of it may be kept). */
+    private void sealTrack(Path journal, UUID trackId, List<TrackJournal.Record> records) throws Exception {
         RowSet<Row> tracks = pool.preparedQuery("""
                 SELECT t.recording_id, t.speaker_id, r.room_id, r.started_at, r.status
                   FROM track t JOIN recording r ON r.id = t.recording_id WHERE t.id = $1""")
-                .execute(Tuple.of(contents.trackId())).await().atMost(QUERY_TIMEOUT);
+                .execute(Tuple.of(trackId)).await().atMost(QUERY_TIMEOUT);
         if (tracks.size() == 0) {
-            throw new IllegalStateException("track " + contents.trackId() + " is unknown");
-        }
-        Row track = tracks.iterator().next();
-        UUID recordingId = track.getUUID("recording_id");
-        if ("DELETED".equals(track.getString("status"))) {
-            Files.delete(journal);
+            LOG.errorf("Dropping the audio of unknown track %s from %s", trackId, journal);
             return;
         }
+        Row track = tracks.iterator().next();
+        if ("DELETED".equals(track.getString("status"))) {
+            return;
+        }
+        String journalName = journal.getFileName().toString();
+        journalName = journalName.substring(0, journalName.length() - TrackJournal.SUFFIX.length());
+        boolean chunks = records.stream().anyMatch(record -> record.sequence() != TrackJournal.NO_SEQUENCE);
+        if (chunks) {
+            // Only the copy of a chunk its claim names is kept: an upload retried after a crash that came before
+            // its claim left a copy in another journal, never acknowledged.
+            Set<Long> claimed = new HashSet<>();
+            pool.preparedQuery("SELECT sequence FROM ingest_chunk WHERE track_id = $1 AND journal = $2")
+                    .execute(Tuple.of(trackId, journalName)).await().atMost(QUERY_TIMEOUT)
+                    .forEach(row -> claimed.add(row.getLong("sequence")));
+            records = records.stream().filter(record -> claimed.contains(record.sequence())).toList();
+        }
+        List<TrackSegment.Run> runs = ConsentTimeline.join(inOrderWithoutOverlap(records));
+        // One key per journal and track, whatever the cut: a repeated attempt replaces the same object and row.
+        String key = "recordings/" + track.getUUID("recording_id") + "/tracks/" + trackId + "/" + journalName
+                + ".seg";
+        Speaker speaker = new Speaker(track.getUUID("room_id"), track.getString("speaker_id"),
+                track.getOffsetDateTime("started_at").toInstant());
+        // A statement recorded while this was being stored is applied too: cut again until none came meanwhile.
+        long statementsSeen;
+        do {
+            statementsSeen = lastStatement(speaker);
+            store(key, trackId, chunks, consentOf(speaker).cut(runs));
+        } while (lastStatement(speaker) != statementsSeen);
+    }
+
+    /** A track's speaker and the recording's time zero. */
+    private record Speaker(UUID roomId, String userId, java.time.Instant timeZero) {
+    }
+
+    private ConsentTimeline consentOf(Speaker speaker) {
         List<ConsentTimeline.Statement> statements = new ArrayList<>();
         pool.preparedQuery("""
                 SELECT recording_consent, stated_at FROM speaker_consent
                  WHERE room_id = $1 AND user_id = $2 ORDER BY stated_at, id""")
-                .execute(Tuple.of(track.getUUID("room_id"), track.getString("speaker_id")))
-                .await().atMost(QUERY_TIMEOUT)
+                .execute(Tuple.of(speaker.roomId(), speaker.userId())).await().atMost(QUERY_TIMEOUT)
                 .forEach(row -> statements.add(new ConsentTimeline.Statement(
                         row.getOffsetDateTime("stated_at").toInstant(), row.getBoolean("recording_consent"))));
-        List<TrackSegment.Run> runs = ConsentTimeline.of(track.getOffsetDateTime("started_at").toInstant(), statements)
-                .cut(ConsentTimeline.join(contents.runs()));
+        return ConsentTimeline.of(speaker.timeZero(), statements);
+    }
+
+    private long lastStatement(Speaker speaker) {
+        Long last = pool.preparedQuery("SELECT max(id) AS last FROM speaker_consent WHERE room_id = $1 AND user_id = $2")
+                .execute(Tuple.of(speaker.roomId(), speaker.userId())).await().atMost(QUERY_TIMEOUT)
+                .iterator().next().getLong("last");
+        return last == null ? 0 : last;
+    }
+
+    /** Writes the segment under {@code key} (object, then row), or removes both when nothing may be kept. */
+    private void store(String key, UUID trackId, boolean chunks, List<TrackSegment.Run> runs) throws Exception {
         if (runs.isEmpty()) {
-            Files.delete(journal);
+            pool.preparedQuery("DELETE FROM track_segment WHERE object_key = $1").execute(Tuple.of(key))
+                    .await().atMost(QUERY_TIMEOUT);
+            storage.client().removeObject(RemoveObjectArgs.builder().bucket(storage.bucket()).object(key).build());
             return;
         }
         TrackSegment segment = new TrackSegment(runs.get(0).position(), runs.get(runs.size() - 1).end(), runs);
-        String name = journal.getFileName().toString();
-        String key = "recordings/" + recordingId + "/tracks/" + contents.trackId() + "/" + segment.start() + "-"
-                + name.substring(0, name.length() - TrackJournal.SUFFIX.length()) + ".seg";
         byte[] bytes = segment.toBytes();
         storage.client().putObject(PutObjectArgs.builder().bucket(storage.bucket()).object(key)
                 .stream(new ByteArrayInputStream(bytes), bytes.length, -1)
@@ -132,14 +193,70 @@ public class SegmentSealer {
         pool.preparedQuery("""
                 INSERT INTO track_segment (object_key, track_id, start_sample, end_sample, voiced_samples, object_bytes,
                                            source)
-                VALUES ($1, $2, $3, $4, $5, $6, 'WEBSOCKET') ON CONFLICT (object_key) DO NOTHING""")
-                .execute(Tuple.from(List.of(key, contents.trackId(), segment.start(), segment.end(),
-                        segment.voicedSamples(), (long) bytes.length)))
+                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                ON CONFLICT (object_key) DO UPDATE SET start_sample = excluded.start_sample,
+                    end_sample = excluded.end_sample, voiced_samples = excluded.voiced_samples,
+                    object_bytes = excluded.object_bytes, sealed_at = now()""")
+                .execute(Tuple.from(List.of(key, trackId, segment.start(), segment.end(), segment.voicedSamples(),
+                        (long) bytes.length, chunks ? "CHUNK" : "WEBSOCKET")))
                 .await().atMost(QUERY_TIMEOUT);
-        Files.delete(journal);
         sealed.incrementAndGet();
-        LOG.debugf("Sealed %s: %d runs, %d samples of voice, %d bytes", key, runs.size(), segment.voicedSamples(),
+        LOG.debugf("Stored %s: %d runs, %d samples of voice, %d bytes", key, runs.size(), segment.voicedSamples(),
                 bytes.length);
+    }
+
+    /**
+     * Cuts again, to the speaker's statements as they are now, every stored segment of theirs that reaches past
+     * {@code from}: for a withdrawal that arrived after the audio was sealed.
+     */
+    void recut(UUID roomId, String userId, java.time.Instant from) throws Exception {
+        RowSet<Row> segments = pool.preparedQuery("""
+                SELECT s.object_key, s.track_id, s.source, r.started_at
+                  FROM track_segment s JOIN track t ON t.id = s.track_id JOIN recording r ON r.id = t.recording_id
+                 WHERE r.room_id = $1 AND t.speaker_id = $2""")
+                .execute(Tuple.of(roomId, userId)).await().atMost(QUERY_TIMEOUT);
+        for (Row row : segments) {
+            Speaker speaker = new Speaker(roomId, userId, row.getOffsetDateTime("started_at").toInstant());
+            TrackSegment stored;
+            try (var object = storage.client().getObject(io.minio.GetObjectArgs.builder().bucket(storage.bucket())
+                    .object(row.getString("object_key")).build())) {
+                stored = TrackSegment.read(object);
+            }
+            long fromSample = dev.reprise.recording.audio.Pcm.millisToSamples(
+                    java.time.Duration.between(speaker.timeZero(), from).toMillis());
+            if (stored.end() <= fromSample) {
+                continue;
+            }
+            List<TrackSegment.Run> cut = consentOf(speaker).cut(stored.runs());
+            if (cut.stream().mapToLong(run -> run.samples().length).sum() != stored.voicedSamples()) {
+                store(row.getString("object_key"), row.getUUID("track_id"), "CHUNK".equals(row.getString("source")),
+                        cut);
+                LOG.infof("Cut %s again after %s withdrew", row.getString("object_key"), userId);
+            }
+        }
+    }
+
+    /**
+     * Runs by position; where chunks overlap (a client that sent two chunks for the same time), the one that
+     * arrived first keeps the overlap.
+     */
+    static List<TrackSegment.Run> inOrderWithoutOverlap(List<TrackJournal.Record> records) {
+        List<TrackSegment.Run> runs = new ArrayList<>(records.stream().map(TrackJournal.Record::run).toList());
+        runs.sort(Comparator.comparingLong(TrackSegment.Run::position));
+        List<TrackSegment.Run> apart = new ArrayList<>(runs.size());
+        long end = Long.MIN_VALUE;
+        for (TrackSegment.Run run : runs) {
+            if (run.end() <= end) {
+                continue;
+            }
+            if (run.position() < end) {
+                run = new TrackSegment.Run(end, Arrays.copyOfRange(run.samples(), (int) (end - run.position()),
+                        run.samples().length));
+            }
+            apart.add(run);
+            end = run.end();
+        }
+        return apart;
     }
 
     @PreDestroy

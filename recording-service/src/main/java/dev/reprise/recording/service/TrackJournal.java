@@ -2,6 +2,7 @@ package dev.reprise.recording.service;
 
 import dev.reprise.recording.audio.Pcm;
 import dev.reprise.recording.audio.TrackSegment;
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -18,55 +19,69 @@ import java.util.UUID;
 import java.util.zip.CRC32;
 
 /**
- * One stream's durable buffer on local disk, for one segment's worth of a track: kept audio is appended in memory
- * by the stream and written and forced to disk by {@link #flush()} (the flusher calls it every flush interval;
- * the chunk upload calls it before it answers). After a crash, {@link #read} gives back every record that
- * reached the disk whole; a torn last record is dropped.
+ * A durable buffer of kept audio on local disk, for about one segment's worth of time: a stream's (one track) or
+ * this replica's uploaded chunks (many tracks). Audio is appended in memory and written and forced to disk by
+ * {@link #flush()}: the flusher calls it every flush interval, the chunk upload before it answers. Appending never
+ * waits for the disk: a flush swaps the pending buffer out and writes it while appends fill the next one, so
+ * concurrent callers of flush share one force (group commit). After a crash, {@link #read} gives back every
+ * record that reached the disk whole; a torn last record and anything after it are dropped.
  *
  * <pre>
- * header: "RJN1" | track id (16 bytes)
- * record: int32 samples | int64 position | PCM s16le | int32 CRC-32 of position and PCM
+ * header: "RJN2"
+ * record: int32 samples | track id (16 bytes) | int64 position | int64 chunk sequence (-1 for a stream)
+ *         | PCM s16le | int32 CRC-32 of everything in the record before it
  * </pre>
  */
 public final class TrackJournal {
 
-    static final int MAGIC = 0x524a4e31; // "RJN1"
+    static final int MAGIC = 0x524a4e32; // "RJN2"
     static final String SUFFIX = ".journal";
+    /** The sequence of audio that came from a stream rather than an uploaded chunk. */
+    public static final long NO_SEQUENCE = -1;
+    private static final int RECORD_OVERHEAD = 4 + 16 + 8 + 8 + 4;
+    /**
+     * Audio waiting for the disk beyond this (the disk failing, or full) is refused: the writer learns it cannot
+     * keep audio rather than the heap filling up.
+     */
+    static final int MAX_PENDING_BYTES = 32 << 20;
 
     private final Path file;
-    private final UUID trackId;
     private final FileChannel channel;
+    /** Held while writing to the file, so flushes write in order; never held by appends. */
+    private final Object io = new Object();
     private ByteBuffer pending = ByteBuffer.allocate(64 * 1024).order(ByteOrder.BIG_ENDIAN);
+    private ByteBuffer spare = ByteBuffer.allocate(64 * 1024).order(ByteOrder.BIG_ENDIAN);
     private long firstPosition = -1;
-    private long endPosition = -1;
+    private final long createdNanos = System.nanoTime();
+    private long lastAppendNanos = createdNanos;
     private boolean closing;
+    /** Bytes of the file that were written whole; a failed write is cut back to here and tried again. */
+    private long written = 4;
+    /** Chunks appended whose claim is not written yet: the journal is not sealed while there are any. */
+    private int holds;
 
-    private TrackJournal(Path file, UUID trackId, FileChannel channel) {
+    private TrackJournal(Path file, FileChannel channel) {
         this.file = file;
-        this.trackId = trackId;
         this.channel = channel;
     }
 
-    /** A new journal file for {@code trackId} in {@code dir}, its header on disk. */
-    public static TrackJournal create(Path dir, UUID trackId) throws IOException {
+    /**
+     * A new journal file in {@code dir}. Nothing is forced here (it may run on an event loop); the first
+     * {@link #flush()} forces the header with the first audio.
+     */
+    public static TrackJournal create(Path dir) throws IOException {
         Files.createDirectories(dir);
-        Path file = dir.resolve(trackId + "." + UUID.randomUUID() + SUFFIX);
+        Path file = dir.resolve(UUID.randomUUID() + SUFFIX);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        ByteBuffer header = ByteBuffer.allocate(20).putInt(MAGIC).putLong(trackId.getMostSignificantBits())
-                .putLong(trackId.getLeastSignificantBits()).flip();
+        ByteBuffer header = ByteBuffer.allocate(4).putInt(MAGIC).flip();
         while (header.hasRemaining()) {
             channel.write(header);
         }
-        channel.force(true);
-        return new TrackJournal(file, trackId, channel);
+        return new TrackJournal(file, channel);
     }
 
     public Path file() {
         return file;
-    }
-
-    public UUID trackId() {
-        return trackId;
     }
 
     /** Position of the first sample appended, -1 if none yet. */
@@ -74,47 +89,129 @@ public final class TrackJournal {
         return firstPosition;
     }
 
-    /** Appends kept audio in memory; {@link #flush()} makes it durable. */
-    public synchronized void append(long position, short[] samples, int offset, int count) {
+    public long createdNanos() {
+        return createdNanos;
+    }
+
+    /** Nanos (System.nanoTime) of the last append, or of the creation. */
+    public synchronized long lastAppendNanos() {
+        return lastAppendNanos;
+    }
+
+    /**
+     * Appends kept audio in memory; {@link #flush()} makes it durable.
+     *
+     * @return false if the journal is closing (its flusher took it for sealing): open another
+     */
+    public synchronized boolean append(UUID trackId, long position, long sequence, short[] samples, int offset,
+            int count) {
         if (closing) {
-            throw new IllegalStateException("journal " + file + " is closing");
+            return false;
         }
-        int size = 4 + 8 + count * Pcm.BYTES_PER_SAMPLE + 4;
+        int size = RECORD_OVERHEAD + count * Pcm.BYTES_PER_SAMPLE;
+        if (pending.position() + size > MAX_PENDING_BYTES) {
+            throw new IllegalStateException("journal " + file + " has " + pending.position()
+                    + " bytes the disk has not taken yet");
+        }
         if (pending.remaining() < size) {
             ByteBuffer larger = ByteBuffer.allocate(Math.max(pending.capacity() * 2, pending.position() + size));
             pending.flip();
             larger.put(pending);
             pending = larger;
         }
-        CRC32 crc = new CRC32();
         int recordStart = pending.position();
-        pending.putInt(count).putLong(position);
+        pending.putInt(count).putLong(trackId.getMostSignificantBits()).putLong(trackId.getLeastSignificantBits())
+                .putLong(position).putLong(sequence);
         for (int i = 0; i < count; i++) {
             short sample = samples[offset + i];
             pending.put((byte) sample).put((byte) (sample >> 8));
         }
-        crc.update(pending.array(), recordStart + 4, 8 + count * Pcm.BYTES_PER_SAMPLE);
+        CRC32 crc = new CRC32();
+        crc.update(pending.array(), recordStart, size - 4);
         pending.putInt((int) crc.getValue());
-        if (firstPosition < 0) {
+        if (firstPosition < 0 || position < firstPosition) {
             firstPosition = position;
         }
-        endPosition = position + count;
+        lastAppendNanos = System.nanoTime();
+        return true;
     }
 
-    /** Writes what was appended since the last flush and forces it to the disk. */
-    public synchronized void flush() throws IOException {
-        if (pending.position() == 0 || !channel.isOpen()) {
-            return;
+    /**
+     * Appends all of {@code runs} of one chunk, or nothing: a chunk never straddles two journals.
+     *
+     * @return false if the journal is closing: open another
+     */
+    public synchronized boolean appendAll(UUID trackId, long sequence, java.util.List<TrackSegment.Run> runs) {
+        if (closing) {
+            return false;
         }
-        pending.flip();
-        while (pending.hasRemaining()) {
-            channel.write(pending);
+        for (TrackSegment.Run run : runs) {
+            append(trackId, run.position(), sequence, run.samples(), 0, run.samples().length);
         }
-        pending.clear();
-        channel.force(false);
+        holds++;
+        return true;
     }
 
-    /** No more appends: the next {@link #finish()} flushes and closes it, for sealing. */
+    /** The claim of a chunk {@link #appendAll appended} here is written (or failed): sealing may go ahead. */
+    public synchronized void release() {
+        holds--;
+    }
+
+    /** Whether a chunk appended here still waits for its claim. */
+    public synchronized boolean held() {
+        return holds > 0;
+    }
+
+    /**
+     * Writes what was appended before this call and forces it to the disk. Appends go on meanwhile into the next
+     * buffer; a caller whose audio a concurrent flush already wrote returns once that flush has forced it.
+     */
+    public void flush() throws IOException {
+        synchronized (io) {
+            ByteBuffer toWrite;
+            synchronized (this) {
+                if (pending.position() == 0 || !channel.isOpen()) {
+                    return;
+                }
+                toWrite = pending;
+                pending = spare.capacity() >= toWrite.capacity() ? spare
+                        : ByteBuffer.allocate(toWrite.capacity()).order(ByteOrder.BIG_ENDIAN);
+                pending.clear();
+            }
+            toWrite.flip();
+            try {
+                long at = written;
+                while (toWrite.hasRemaining()) {
+                    at += channel.write(toWrite, at);
+                }
+                channel.force(false);
+                written = at;
+            } catch (IOException | RuntimeException e) {
+                // Nothing after `written` counts: cut off what may have been half-written, and put the audio back in
+                // front of what was appended meanwhile, so the next flush writes it all, in order.
+                try {
+                    channel.truncate(written);
+                } catch (IOException ignored) {
+                    // the next attempt truncates again
+                }
+                toWrite.rewind();
+                synchronized (this) {
+                    ByteBuffer restored = ByteBuffer.allocate(toWrite.remaining() + pending.capacity())
+                            .order(ByteOrder.BIG_ENDIAN);
+                    pending.flip();
+                    restored.put(toWrite).put(pending);
+                    pending = restored;
+                }
+                throw e;
+            }
+            toWrite.clear();
+            synchronized (this) {
+                spare = toWrite;
+            }
+        }
+    }
+
+    /** No more appends: the flusher finishes it and sends it to sealing. */
     public synchronized void markClosing() {
         closing = true;
     }
@@ -123,37 +220,57 @@ public final class TrackJournal {
         return closing;
     }
 
-    /** Flushes and closes the file; it is then complete and ready to be sealed. */
-    public synchronized void finish() throws IOException {
-        closing = true;
+    /** Stops appends, flushes and closes the file: it is then complete and ready to be sealed. */
+    public void finish() throws IOException {
+        markClosing();
         flush();
-        channel.close();
+        synchronized (io) {
+            channel.close();
+        }
     }
 
-    /** Everything a journal file holds that reached the disk whole: the track and its runs in file order. */
-    public record Contents(UUID trackId, List<TrackSegment.Run> runs) {
+    /** A record: audio of a track at a position, from a chunk ({@code sequence}) or a stream ({@link #NO_SEQUENCE}). */
+    public record Record(UUID trackId, long sequence, TrackSegment.Run run) {
     }
 
-    public static Contents read(Path file) throws IOException {
+    /** A file in the journal directory that is not a journal: it can never be sealed. */
+    public static final class NotAJournal extends IOException {
+        NotAJournal(String message) {
+            super(message);
+        }
+    }
+
+    /** Every record of a journal file that reached the disk whole, in file order. */
+    public static List<Record> read(Path file) throws IOException {
         try (InputStream stream = Files.newInputStream(file)) {
-            DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(stream, 1 << 16));
-            if (in.readInt() != MAGIC) {
-                throw new IOException(file + " is not a track journal");
+            DataInputStream in = new DataInputStream(new BufferedInputStream(stream, 1 << 16));
+            int magic;
+            try {
+                magic = in.readInt();
+            } catch (EOFException empty) {
+                return List.of(); // created, then the process died before its first flush
             }
-            UUID trackId = new UUID(in.readLong(), in.readLong());
-            List<TrackSegment.Run> runs = new ArrayList<>();
+            if (magic != MAGIC) {
+                throw new NotAJournal(file + " is not a track journal");
+            }
+            List<Record> records = new ArrayList<>();
+            byte[] head = new byte[RECORD_OVERHEAD - 4];
             while (true) {
                 try {
-                    int count = in.readInt();
+                    in.readFully(head);
+                    ByteBuffer fields = ByteBuffer.wrap(head);
+                    int count = fields.getInt();
                     if (count <= 0 || count > Pcm.SAMPLE_RATE * 60) {
                         break; // garbage where a torn write left off
                     }
-                    long position = in.readLong();
+                    UUID trackId = new UUID(fields.getLong(), fields.getLong());
+                    long position = fields.getLong();
+                    long sequence = fields.getLong();
                     byte[] pcm = new byte[count * Pcm.BYTES_PER_SAMPLE];
                     in.readFully(pcm);
                     int stored = in.readInt();
                     CRC32 crc = new CRC32();
-                    crc.update(ByteBuffer.allocate(8).putLong(position).array());
+                    crc.update(head);
                     crc.update(pcm);
                     if ((int) crc.getValue() != stored) {
                         break;
@@ -162,12 +279,12 @@ public final class TrackJournal {
                     for (int i = 0; i < count; i++) {
                         samples[i] = (short) ((pcm[2 * i] & 0xff) | (pcm[2 * i + 1] << 8));
                     }
-                    runs.add(new TrackSegment.Run(position, samples));
+                    records.add(new Record(trackId, sequence, new TrackSegment.Run(position, samples)));
                 } catch (EOFException end) {
                     break;
                 }
             }
-            return new Contents(trackId, runs);
+            return records;
         }
     }
 }

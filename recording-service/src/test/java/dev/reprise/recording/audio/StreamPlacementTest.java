@@ -33,6 +33,15 @@ class StreamPlacementTest {
     }
 
     @Test
+    void aMuteShorterThanTheToleranceDoesNotPullWhatFollowsEarlier() {
+        StreamPlacement placement = new StreamPlacement(TOLERANCE, 0);
+        placement.place(FRAME, FRAME);
+        placement.reanchor(); // muted, then unmuted 200 ms later
+        long resumed = placement.place(FRAME + 9_600 + FRAME, FRAME);
+        assertThat(resumed).isEqualTo(FRAME + 9_600);
+    }
+
+    @Test
     void aBurstAfterAStallContinuesTheCount() {
         StreamPlacement placement = new StreamPlacement(TOLERANCE, 0);
         placement.place(FRAME, FRAME);

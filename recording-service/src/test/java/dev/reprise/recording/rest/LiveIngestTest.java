@@ -21,7 +21,9 @@ import dev.reprise.contracts.room.SpeakerAdded;
 import dev.reprise.contracts.room.SpeakerConsentChanged;
 import dev.reprise.recording.audio.TrackSegment;
 import dev.reprise.recording.service.IngestTokens;
+import dev.reprise.recording.service.IngestJournals;
 import dev.reprise.recording.service.LiveTracks;
+import dev.reprise.recording.service.SegmentSealer;
 import dev.reprise.stack.testing.LocalStackTestResource;
 import dev.reprise.stack.testing.TestEvents;
 import dev.reprise.stack.testing.TestTokens;
@@ -82,6 +84,12 @@ class LiveIngestTest {
 
     @Inject
     LiveTracks liveTracks;
+
+    @Inject
+    IngestJournals journals;
+
+    @Inject
+    SegmentSealer sealer;
 
     @TestHTTPResource("/")
     URL base;
@@ -220,6 +228,32 @@ class LiveIngestTest {
     }
 
     @Test
+    void aWithdrawalThatArrivesAfterTheAudioWasSealedCutsItAgain() throws Exception {
+        Room room = liveRoom("alice", true);
+        Instant midway;
+        try (LiveKitEgress alice = dial(room, "alice", 2)) {
+            alice.play(LiveKitEgress.tone(440, 1000, 0.3));
+            midway = now();
+            alice.play(LiveKitEgress.tone(440, 1000, 0.3));
+            alice.end();
+        }
+        assertThat(storedRuns(room, "alice", 1).get(0).samples().length).isGreaterThanOrEqualTo(96_000);
+        // The statement was made midway but reaches this service only now, after sealing (a lagging consumer).
+        send(EventCatalog.SPEAKER_CONSENT_CHANGED, room.id(),
+                new SpeakerConsentChanged(room.id(), "alice", false, midway));
+        long midwayAt = Duration.between(room.startedAt(), midway).toMillis() * 48;
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        List<TrackSegment.Run> runs = storedRuns(room, "alice", 1);
+        while (runs.get(runs.size() - 1).end() > midwayAt) {
+            assertThat(System.nanoTime()).as("the sealed audio is cut again").isLessThan(deadline);
+            Thread.sleep(100);
+            runs = storedRuns(room, "alice", 1);
+        }
+        assertThat(runs.get(runs.size() - 1).end()).isEqualTo(midwayAt);
+        assertThat(count("SELECT count(*) FROM consent_recut WHERE room_id = $1", room.id())).isZero();
+    }
+
+    @Test
     void theEndOfTheRoomClosesItsStreamsAndWhatTheySentIsKept() throws Exception {
         Room room = liveRoom("alice", true);
         try (LiveKitEgress alice = dial(room, "alice", 2)) {
@@ -318,21 +352,9 @@ class LiveIngestTest {
         }
     }
 
-    /** The runs of the speaker's stored segments, in time order, once {@code segments} of them are sealed. */
-    private List<TrackSegment.Run> storedRuns(Room room, String speaker, int segments) throws Exception {
-        awaitCount("SELECT count(*) FROM track_segment s JOIN track t ON t.id = s.track_id JOIN recording r"
-                + " ON r.id = t.recording_id WHERE r.room_id = $1 AND t.speaker_id = '" + speaker + "'", room.id(),
-                segments);
-        List<TrackSegment.Run> runs = new ArrayList<>();
-        for (Row row : pool.preparedQuery("SELECT s.object_key FROM track_segment s JOIN track t ON t.id = s.track_id"
-                + " JOIN recording r ON r.id = t.recording_id WHERE r.room_id = $1 AND t.speaker_id = $2"
-                + " ORDER BY s.start_sample").execute(Tuple.of(room.id(), speaker)).await().atMost(WAIT)) {
-            try (InputStream object = storage.client().getObject(GetObjectArgs.builder().bucket(storage.bucket())
-                    .object(row.getString("object_key")).build())) {
-                runs.addAll(TrackSegment.read(object).runs());
-            }
-        }
-        return runs;
+    /** The runs of the speaker's stored segments, in time order, once everything received is sealed. */
+    private List<TrackSegment.Run> storedRuns(Room room, String speaker, int atLeastSegments) throws Exception {
+        return StoredAudio.runs(pool, storage, journals, sealer, room.id(), speaker, atLeastSegments);
     }
 
     private List<String> objects(String prefix) throws Exception {

@@ -21,46 +21,63 @@ class TrackJournalTest {
     @Test
     void whatWasFlushedIsReadBackAndWhatWasNotIsNot() throws IOException {
         UUID track = UUID.randomUUID();
-        TrackJournal journal = TrackJournal.create(dir, track);
-        journal.append(48_000, samples(480, 7), 0, 480);
-        journal.append(48_480, samples(960, -3), 0, 960);
+        UUID other = UUID.randomUUID();
+        TrackJournal journal = TrackJournal.create(dir);
+        journal.append(track, 48_000, TrackJournal.NO_SEQUENCE, samples(480, 7), 0, 480);
+        journal.append(other, 48_480, 17, samples(960, -3), 0, 960);
         journal.flush();
-        journal.append(96_000, samples(480, 1), 0, 480); // never flushed: the process dies here
+        journal.append(track, 96_000, TrackJournal.NO_SEQUENCE, samples(480, 1), 0, 480); // never flushed: dies here
 
-        TrackJournal.Contents contents = TrackJournal.read(journal.file());
-        assertThat(contents.trackId()).isEqualTo(track);
-        assertThat(contents.runs()).extracting(TrackSegment.Run::position).containsExactly(48_000L, 48_480L);
-        assertThat(contents.runs().get(1).samples()).containsExactly(samples(960, -3));
+        List<TrackJournal.Record> records = TrackJournal.read(journal.file());
+        assertThat(records).extracting(TrackJournal.Record::trackId).containsExactly(track, other);
+        assertThat(records).extracting(TrackJournal.Record::sequence).containsExactly(TrackJournal.NO_SEQUENCE, 17L);
+        assertThat(records).extracting(record -> record.run().position()).containsExactly(48_000L, 48_480L);
+        assertThat(records.get(1).run().samples()).containsExactly(samples(960, -3));
     }
 
     @Test
     void aTornLastRecordIsDroppedAndEverythingBeforeItKept() throws IOException {
-        TrackJournal journal = TrackJournal.create(dir, UUID.randomUUID());
-        journal.append(0, samples(480, 5), 0, 480);
-        journal.append(480, samples(480, 6), 0, 480);
+        UUID track = UUID.randomUUID();
+        TrackJournal journal = TrackJournal.create(dir);
+        journal.append(track, 0, TrackJournal.NO_SEQUENCE, samples(480, 5), 0, 480);
+        journal.append(track, 480, TrackJournal.NO_SEQUENCE, samples(480, 6), 0, 480);
         journal.finish();
+        assertThat(journal.append(track, 960, TrackJournal.NO_SEQUENCE, samples(480, 6), 0, 480))
+                .as("a finished journal takes nothing more").isFalse();
         long size = Files.size(journal.file());
         try (FileChannel channel = FileChannel.open(journal.file(), StandardOpenOption.WRITE)) {
             channel.truncate(size - 100); // the second record's write was cut short by the crash
         }
-        assertThat(TrackJournal.read(journal.file()).runs()).hasSize(1);
+        assertThat(TrackJournal.read(journal.file())).hasSize(1);
 
         Files.write(journal.file(), new byte[] {1, 2, 3}, StandardOpenOption.APPEND); // garbage after it
-        assertThat(TrackJournal.read(journal.file()).runs()).hasSize(1);
+        assertThat(TrackJournal.read(journal.file())).hasSize(1);
     }
 
     @Test
     void aCorruptedRecordStopsTheReadingThere() throws IOException {
-        TrackJournal journal = TrackJournal.create(dir, UUID.randomUUID());
-        journal.append(0, samples(480, 5), 0, 480);
-        journal.append(480, samples(480, 6), 0, 480);
+        UUID track = UUID.randomUUID();
+        TrackJournal journal = TrackJournal.create(dir);
+        journal.append(track, 0, TrackJournal.NO_SEQUENCE, samples(480, 5), 0, 480);
+        journal.append(track, 480, TrackJournal.NO_SEQUENCE, samples(480, 6), 0, 480);
         journal.finish();
         byte[] bytes = Files.readAllBytes(journal.file());
-        int secondRecordPcm = 20 + (4 + 8 + 960 + 4) + 4 + 8 + 10;
+        int record = 4 + 16 + 8 + 8 + 960 + 4;
+        int secondRecordPcm = 4 + record + 4 + 16 + 8 + 8 + 10;
         bytes[secondRecordPcm] ^= 0x55;
         Files.write(journal.file(), bytes);
-        assertThat(TrackJournal.read(journal.file()).runs()).extracting(TrackSegment.Run::position)
-                .containsExactly(0L);
+        assertThat(TrackJournal.read(journal.file())).extracting(r -> r.run().position()).containsExactly(0L);
+    }
+
+    @Test
+    void aJournalThatDiedBeforeItsFirstFlushIsEmptyAndAForeignFileIsNoJournal() throws IOException {
+        Path empty = dir.resolve("empty" + TrackJournal.SUFFIX);
+        Files.write(empty, new byte[] {0x52, 0x4a});
+        assertThat(TrackJournal.read(empty)).isEmpty();
+        Path foreign = dir.resolve("foreign" + TrackJournal.SUFFIX);
+        Files.writeString(foreign, "not audio at all");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TrackJournal.read(foreign))
+                .isInstanceOf(TrackJournal.NotAJournal.class);
     }
 
     @Test

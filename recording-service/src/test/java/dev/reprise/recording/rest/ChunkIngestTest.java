@@ -5,43 +5,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.hamcrest.Matchers.equalTo;
 
-import dev.reprise.contracts.EventCatalog;
-import dev.reprise.contracts.EventJson;
-import dev.reprise.contracts.EventType;
-import dev.reprise.contracts.room.RetentionPolicy;
-import dev.reprise.contracts.room.RoomCreated;
-import dev.reprise.contracts.room.RoomSettings;
-import dev.reprise.contracts.room.RoomStarted;
-import dev.reprise.contracts.room.SpeakerAdded;
 import dev.reprise.recording.audio.TrackSegment;
 import dev.reprise.recording.service.IngestJournals;
 import dev.reprise.recording.service.IngestTokens;
 import dev.reprise.recording.service.SegmentSealer;
 import dev.reprise.stack.testing.LocalStackTestResource;
-import dev.reprise.stack.testing.TestEvents;
 import dev.reprise.storage.ObjectStorage;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,8 +39,7 @@ import org.junit.jupiter.api.Test;
         initArgs = @ResourceArg(name = "service", value = "recording-service"))
 class ChunkIngestTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(30);
-
+    
     @Inject
     Pool pool;
 
@@ -73,21 +58,21 @@ class ChunkIngestTest {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
-    private KafkaProducer<String, byte[]> producer;
+    private AnnouncedRooms rooms;
 
     @BeforeEach
     void connect() {
-        producer = TestEvents.producer(bootstrapServers);
+        rooms = new AnnouncedRooms(bootstrapServers, pool);
     }
 
     @AfterEach
     void disconnect() {
-        producer.close();
+        rooms.close();
     }
 
     @Test
     void chunksArePlacedByTheirOffsetsWhateverTheOrderAndARetriedChunkIsStoredOnce() throws Exception {
-        UUID room = liveRoom("dana");
+        UUID room = rooms.live("dana", true).id();
         String token = tokens.issue(room, "dana").token();
         byte[] first = wav(LiveKitEgress.tone(440, 1000, 0.3), 1);
         byte[] second = wav(stereo(LiveKitEgress.tone(660, 1000, 0.3)), 2);
@@ -113,13 +98,13 @@ class ChunkIngestTest {
                 java.util.Arrays.copyOfRange(runs.get(0).samples(), 0, 48_000)))).isCloseTo(440, within(5.0));
         assertThat(StoredAudio.frequency(new TrackSegment.Run(0,
                 java.util.Arrays.copyOfRange(runs.get(0).samples(), 48_000, 96_000)))).isCloseTo(660, within(5.0));
-        assertThat(count("SELECT count(*) FROM ingest_chunk c JOIN track t ON t.id = c.track_id JOIN recording r"
+        assertThat(rooms.count("SELECT count(*) FROM ingest_chunk c JOIN track t ON t.id = c.track_id JOIN recording r"
                 + " ON r.id = t.recording_id WHERE r.room_id = $1", room)).isEqualTo(3);
     }
 
     @Test
     void rawPcmAndOggOpusAreTakenToo() throws Exception {
-        UUID room = liveRoom("emil");
+        UUID room = rooms.live("emil", true).id();
         String token = tokens.issue(room, "emil").token();
         short[] tone = LiveKitEgress.tone(500, 1000, 0.3);
         put(room, "emil", token, 0, 0, "audio/x-raw;rate=48000;channels=1", pcm(tone)).statusCode(201);
@@ -133,7 +118,7 @@ class ChunkIngestTest {
 
     @Test
     void wrongAudioIsRefusedWithProblemDetailsAndNothingIsStored() throws Exception {
-        UUID room = liveRoom("fay");
+        UUID room = rooms.live("fay", true).id();
         String token = tokens.issue(room, "fay").token();
         byte[] good = wav(LiveKitEgress.tone(440, 200, 0.3), 1);
         problem(put(room, "fay", "v1.forged.a.b.c", 0, 0, "audio/wav", good), 401, "invalid-ingest-token");
@@ -153,13 +138,13 @@ class ChunkIngestTest {
 
         put(room, "fay", token, 5, 0, "audio/wav", good).statusCode(201);
         problem(put(room, "fay", token, 50_000, 1000, "audio/wav", good), 409, "sequence-out-of-order");
-        assertThat(count("SELECT count(*) FROM ingest_chunk c JOIN track t ON t.id = c.track_id JOIN recording r"
+        assertThat(rooms.count("SELECT count(*) FROM ingest_chunk c JOIN track t ON t.id = c.track_id JOIN recording r"
                 + " ON r.id = t.recording_id WHERE r.room_id = $1", room)).isEqualTo(1);
     }
 
     @Test
     void theSameChunkUploadedTwiceAtOnceIsStoredOnce() throws Exception {
-        UUID room = liveRoom("hal");
+        UUID room = rooms.live("hal", true).id();
         String token = tokens.issue(room, "hal").token();
         byte[] chunk = wav(LiveKitEgress.tone(440, 1000, 0.3), 1);
         ExecutorService pool2 = Executors.newFixedThreadPool(4);
@@ -191,44 +176,6 @@ class ChunkIngestTest {
     private static void problem(ValidatableResponse response, int status, String type) {
         response.statusCode(status).contentType("application/problem+json")
                 .body("type", equalTo("urn:reprise:problem:" + type)).body("status", equalTo(status));
-    }
-
-    private UUID liveRoom(String speaker) {
-        UUID roomId = UUID.randomUUID();
-        Instant startedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        RoomSettings settings = new RoomSettings(true, false, true, RetentionPolicy.SAVED);
-        send(EventCatalog.ROOM_CREATED, roomId, new RoomCreated(roomId, "host", "Chunks", settings, startedAt));
-        send(EventCatalog.ROOM_STARTED, roomId, new RoomStarted(roomId, "host", settings, startedAt));
-        send(EventCatalog.SPEAKER_ADDED, roomId, new SpeakerAdded(roomId, speaker, true, startedAt));
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (count("SELECT count(*) FROM speaker_consent WHERE room_id = $1 AND user_id = '" + speaker + "'",
-                roomId) < 1) {
-            assertThat(System.nanoTime()).isLessThan(deadline);
-            sleep();
-        }
-        return roomId;
-    }
-
-    private <T> void send(EventType<T> type, UUID roomId, T data) {
-        try {
-            producer.send(TestEvents.roomRecord(type.type(), UUID.randomUUID().toString(), roomId,
-                    EventJson.write(data))).get();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private long count(String sql, UUID roomId) {
-        return pool.preparedQuery(sql).execute(Tuple.of(roomId)).await().atMost(WAIT).iterator().next().getLong(0);
-    }
-
-    private static void sleep() {
-        try {
-            Thread.sleep(50);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 
     static short[] stereo(short[] mono) {

@@ -2,33 +2,23 @@ package dev.reprise.recording.rest;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.reprise.contracts.EventCatalog;
-import dev.reprise.contracts.EventJson;
-import dev.reprise.contracts.EventType;
 import dev.reprise.contracts.room.EndReason;
-import dev.reprise.contracts.room.ParticipantLeft;
-import dev.reprise.contracts.room.ParticipantRole;
-import dev.reprise.contracts.room.LeaveReason;
 import dev.reprise.contracts.room.RetentionPolicy;
-import dev.reprise.contracts.room.RoomCreated;
 import dev.reprise.contracts.room.RoomEnded;
-import dev.reprise.contracts.room.RoomSettings;
-import dev.reprise.contracts.room.RoomStarted;
 import dev.reprise.contracts.room.SpeakerAdded;
 import dev.reprise.contracts.room.SpeakerConsentChanged;
 import dev.reprise.recording.audio.TrackSegment;
+import dev.reprise.recording.rest.AnnouncedRooms.Room;
 import dev.reprise.recording.service.IngestTokens;
 import dev.reprise.recording.service.IngestJournals;
 import dev.reprise.recording.service.LiveTracks;
 import dev.reprise.recording.service.SegmentSealer;
 import dev.reprise.stack.testing.LocalStackTestResource;
-import dev.reprise.stack.testing.TestEvents;
 import dev.reprise.stack.testing.TestTokens;
 import dev.reprise.storage.ObjectStorage;
-import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.Result;
 import io.minio.messages.Item;
@@ -39,10 +29,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
-import java.io.InputStream;
 import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,7 +38,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,7 +52,7 @@ import org.junit.jupiter.api.Test;
         initArgs = @ResourceArg(name = "service", value = "recording-service"))
 class LiveIngestTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration WAIT = AnnouncedRooms.WAIT;
     /** Where a sound is placed may differ from when it was sent by the network and scheduling: 100 ms. */
     private static final long PLACEMENT_TOLERANCE = 4_800;
 
@@ -97,21 +83,21 @@ class LiveIngestTest {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
-    private KafkaProducer<String, byte[]> producer;
+    private AnnouncedRooms rooms;
 
     @BeforeEach
     void connect() {
-        producer = TestEvents.producer(bootstrapServers);
+        rooms = new AnnouncedRooms(bootstrapServers, pool);
     }
 
     @AfterEach
     void disconnect() {
-        producer.close();
+        rooms.close();
     }
 
     @Test
     void aStereoStreamIsRecordedWhereItWasSaidWithoutItsSilenceAndAcrossAMute() throws Exception {
-        Room room = liveRoom("alice", true);
+        Room room = rooms.live("alice", true);
         try (LiveKitEgress alice = dial(room, "alice", 2)) {
             long firstSent = sinceStart(room);
             alice.play(LiveKitEgress.tone(440, 1000, 0.3));
@@ -132,28 +118,28 @@ class LiveIngestTest {
             // The tone and at most 10 ms before and 30 ms after it: the silence and the mute cost nothing.
             assertThat(first.samples().length).isBetween(48_000, 48_000 + 40 * 48);
             assertThat(second.samples().length).isBetween(600 * 48, 600 * 48 + 40 * 48);
-            assertThat(frequency(first)).isCloseTo(440, within(5.0));
-            assertThat(frequency(second)).isCloseTo(880, within(5.0));
+            assertThat(StoredAudio.frequency(first)).isCloseTo(440, within(5.0));
+            assertThat(StoredAudio.frequency(second)).isCloseTo(880, within(5.0));
         }
     }
 
     @Test
     void aMonoStreamOfTheHostIsRecorded() throws Exception {
-        Room room = liveRoom("alice", true);
+        Room room = rooms.live("alice", true);
         try (LiveKitEgress host = dial(room, room.host(), 1)) {
             host.play(LiveKitEgress.tone(330, 500, 0.2));
             host.end();
         }
         List<TrackSegment.Run> runs = storedRuns(room, room.host(), 1);
         assertThat(runs.get(0).samples().length).isBetween(500 * 48, 540 * 48);
-        assertThat(frequency(runs.get(0))).isCloseTo(330, within(5.0));
+        assertThat(StoredAudio.frequency(runs.get(0))).isCloseTo(330, within(5.0));
     }
 
     @Test
     void aSpeakerWhoDeclinedAndAListenerAreRefusedAndNothingOfThemIsStored() throws Exception {
-        Room room = liveRoom("alice", true);
-        send(EventCatalog.SPEAKER_ADDED, room.id(), new SpeakerAdded(room.id(), "bob", false, now()));
-        awaitCount("SELECT count(*) FROM speaker_consent WHERE room_id = $1 AND user_id = 'bob'", room.id(), 1);
+        Room room = rooms.live("alice", true);
+        rooms.send(EventCatalog.SPEAKER_ADDED, room.id(), new SpeakerAdded(room.id(), "bob", false, AnnouncedRooms.now()));
+        rooms.awaitCount("SELECT count(*) FROM speaker_consent WHERE room_id = $1 AND user_id = 'bob'", room.id(), 1);
 
         try (LiveKitEgress bob = dial(room, "bob", 2)) {
             assertThat(bob.awaitClosedByServer()).isEqualTo((short) 4403);
@@ -163,14 +149,14 @@ class LiveIngestTest {
             assertThat(carol.awaitClosedByServer()).isEqualTo((short) 4403);
             assertThat(carol.closeReason()).contains("not a speaker");
         }
-        assertThat(count("SELECT count(*) FROM track t JOIN recording r ON r.id = t.recording_id"
+        assertThat(rooms.count("SELECT count(*) FROM track t JOIN recording r ON r.id = t.recording_id"
                 + " WHERE r.room_id = $1 AND t.speaker_id IN ('bob', 'carol')", room.id())).isZero();
         assertThat(objects("recordings/" + room.recordingId() + "/")).isEmpty();
     }
 
     @Test
     void aForgedExpiredOrBorrowedTokenOrAWrongFormatIsRefusedAtTheUpgrade() {
-        Room room = liveRoom("alice", true);
+        Room room = rooms.live("alice", true);
         String alicesToken = token(room, "alice");
         String base = "/recordings/ingest/rooms/" + room.id() + "/speakers/";
         assertThat(rejection(base + "alice?token=v1.forged.x.y.z", "audio/x-raw")).isEqualTo(401);
@@ -191,7 +177,7 @@ class LiveIngestTest {
                 + "/speakers/alice?token=" + tokens.issue(unknown, "alice").token(), 2)) {
             assertThat(stream.awaitClosedByServer()).isEqualTo((short) 4404);
         }
-        Room unrecorded = liveRoom("alice", false);
+        Room unrecorded = rooms.live("alice", false);
         try (LiveKitEgress stream = dial(unrecorded, "alice", 2)) {
             assertThat(stream.awaitClosedByServer()).isEqualTo((short) 4409);
             assertThat(stream.closeReason()).contains("not being recorded");
@@ -200,16 +186,16 @@ class LiveIngestTest {
 
     @Test
     void aSpeakerWhoWithdrawsMidStreamIsRecordedUpToThatMomentOnlyAndAgainAfterSayingYes() throws Exception {
-        Room room = liveRoom("alice", true);
+        Room room = rooms.live("alice", true);
         try (LiveKitEgress alice = dial(room, "alice", 2)) {
             alice.play(LiveKitEgress.tone(440, 1000, 0.3));
-            Instant withdrawn = now();
-            send(EventCatalog.SPEAKER_CONSENT_CHANGED, room.id(),
+            Instant withdrawn = AnnouncedRooms.now();
+            rooms.send(EventCatalog.SPEAKER_CONSENT_CHANGED, room.id(),
                     new SpeakerConsentChanged(room.id(), "alice", false, withdrawn));
             alice.play(LiveKitEgress.tone(440, 1500, 0.3)); // still talking, no longer recorded
             assertThat(liveTracks.find(room.id(), "alice").isAllowed()).isFalse();
-            Instant given = now();
-            send(EventCatalog.SPEAKER_CONSENT_CHANGED, room.id(),
+            Instant given = AnnouncedRooms.now();
+            rooms.send(EventCatalog.SPEAKER_CONSENT_CHANGED, room.id(),
                     new SpeakerConsentChanged(room.id(), "alice", true, given));
             awaitAllowed(room, "alice");
             alice.play(LiveKitEgress.tone(660, 500, 0.3));
@@ -223,23 +209,23 @@ class LiveIngestTest {
             assertThat(runs.get(0).end()).isLessThanOrEqualTo(withdrawnAt);
             assertThat(runs.get(0).end()).isGreaterThan(withdrawnAt - 48 * 100);
             assertThat(runs.get(1).position()).isGreaterThanOrEqualTo(givenAt);
-            assertThat(frequency(runs.get(1))).isCloseTo(660, within(5.0));
+            assertThat(StoredAudio.frequency(runs.get(1))).isCloseTo(660, within(5.0));
         }
     }
 
     @Test
     void aWithdrawalThatArrivesAfterTheAudioWasSealedCutsItAgain() throws Exception {
-        Room room = liveRoom("alice", true);
+        Room room = rooms.live("alice", true);
         Instant midway;
         try (LiveKitEgress alice = dial(room, "alice", 2)) {
             alice.play(LiveKitEgress.tone(440, 1000, 0.3));
-            midway = now();
+            midway = AnnouncedRooms.now();
             alice.play(LiveKitEgress.tone(440, 1000, 0.3));
             alice.end();
         }
         assertThat(storedRuns(room, "alice", 1).get(0).samples().length).isGreaterThanOrEqualTo(96_000);
         // The statement was made midway but reaches this service only now, after sealing (a lagging consumer).
-        send(EventCatalog.SPEAKER_CONSENT_CHANGED, room.id(),
+        rooms.send(EventCatalog.SPEAKER_CONSENT_CHANGED, room.id(),
                 new SpeakerConsentChanged(room.id(), "alice", false, midway));
         long midwayAt = Duration.between(room.startedAt(), midway).toMillis() * 48;
         long deadline = System.nanoTime() + WAIT.toNanos();
@@ -250,16 +236,16 @@ class LiveIngestTest {
             runs = storedRuns(room, "alice", 1);
         }
         assertThat(runs.get(runs.size() - 1).end()).isEqualTo(midwayAt);
-        assertThat(count("SELECT count(*) FROM consent_recut WHERE room_id = $1", room.id())).isZero();
+        assertThat(rooms.count("SELECT count(*) FROM consent_recut WHERE room_id = $1", room.id())).isZero();
     }
 
     @Test
     void theEndOfTheRoomClosesItsStreamsAndWhatTheySentIsKept() throws Exception {
-        Room room = liveRoom("alice", true);
+        Room room = rooms.live("alice", true);
         try (LiveKitEgress alice = dial(room, "alice", 2)) {
             alice.play(LiveKitEgress.tone(440, 400, 0.3));
-            send(EventCatalog.ROOM_ENDED, room.id(), new RoomEnded(room.id(), room.host(), EndReason.HOST_ENDED,
-                    RetentionPolicy.SAVED, null, now()));
+            rooms.send(EventCatalog.ROOM_ENDED, room.id(), new RoomEnded(room.id(), room.host(), EndReason.HOST_ENDED,
+                    RetentionPolicy.SAVED, null, AnnouncedRooms.now()));
             assertThat(alice.awaitClosedByServer()).isEqualTo((short) 4409);
             assertThat(alice.closeReason()).contains("has ended");
         }
@@ -268,31 +254,14 @@ class LiveIngestTest {
 
     @Test
     void aFrameThatIsNotWholeSamplesClosesTheStreamAsInvalid() throws Exception {
-        Room room = liveRoom("alice", true);
+        Room room = rooms.live("alice", true);
         try (LiveKitEgress alice = dial(room, "alice", 2)) {
             alice.sendBytes(new byte[] {1, 2, 3});
             assertThat(alice.awaitClosedByServer()).isEqualTo((short) 1007);
         }
     }
 
-    // --- a room as room-service announces it
-
-    record Room(UUID id, String host, UUID recordingId, Instant startedAt) {
-    }
-
-    private Room liveRoom(String speaker, boolean recording) {
-        UUID roomId = UUID.randomUUID();
-        String host = "host-" + roomId.toString().substring(0, 8);
-        Instant startedAt = now();
-        RoomSettings settings = new RoomSettings(recording, false, true, RetentionPolicy.SAVED);
-        send(EventCatalog.ROOM_CREATED, roomId, new RoomCreated(roomId, host, "Live", settings, startedAt));
-        send(EventCatalog.ROOM_STARTED, roomId, new RoomStarted(roomId, host, settings, startedAt));
-        send(EventCatalog.SPEAKER_ADDED, roomId, new SpeakerAdded(roomId, speaker, true, startedAt));
-        awaitCount("SELECT count(*) FROM speaker_consent WHERE room_id = $1 AND user_id <> '" + host + "'", roomId, 1);
-        UUID recordingId = recording ? query("SELECT id FROM recording WHERE room_id = $1", roomId).getUUID("id")
-                : null;
-        return new Room(roomId, host, recordingId, startedAt);
-    }
+    // --- helpers
 
     private String token(Room room, String speaker) {
         return given().auth().oauth2(TestTokens.forUser(room.host())).contentType("application/json")
@@ -326,20 +295,6 @@ class LiveIngestTest {
         }
     }
 
-    private <T> void send(EventType<T> type, UUID roomId, T data) {
-        try {
-            producer.send(TestEvents.roomRecord(type.type(), UUID.randomUUID().toString(), roomId,
-                    EventJson.write(data))).get();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    /** Milliseconds, as events carry them and as positions are counted. */
-    private static Instant now() {
-        return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-    }
-
     private long sinceStart(Room room) {
         return Duration.between(room.startedAt(), Instant.now()).toMillis() * 48;
     }
@@ -366,52 +321,4 @@ class LiveIngestTest {
         return names;
     }
 
-    /** The tone's frequency from its zero crossings, over the stretch between the first and the last. */
-    private static double frequency(TrackSegment.Run run) {
-        short[] samples = run.samples();
-        int crossings = 0;
-        int first = -1;
-        int last = -1;
-        for (int i = 1; i < samples.length; i++) {
-            if ((samples[i - 1] < 0) != (samples[i] < 0)) {
-                crossings++;
-                first = first < 0 ? i : first;
-                last = i;
-            }
-        }
-        return (crossings - 1) / 2.0 / ((last - first) / 48_000.0);
-    }
-
-    private Row query(String sql, UUID roomId) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            var rows = pool.preparedQuery(sql).execute(Tuple.of(roomId)).await().atMost(WAIT);
-            if (rows.size() > 0) {
-                return rows.iterator().next();
-            }
-            assertThat(System.nanoTime()).as("a row for " + sql).isLessThan(deadline);
-            sleep();
-        }
-    }
-
-    private long count(String sql, UUID roomId) {
-        return pool.preparedQuery(sql).execute(Tuple.of(roomId)).await().atMost(WAIT).iterator().next().getLong(0);
-    }
-
-    private void awaitCount(String sql, UUID roomId, long expected) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (count(sql, roomId) < expected) {
-            assertThat(System.nanoTime()).as("%d rows for %s", expected, sql).isLessThan(deadline);
-            sleep();
-        }
-    }
-
-    private static void sleep() {
-        try {
-            Thread.sleep(50);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
 }

@@ -20,32 +20,43 @@ final class LiveKitEgress implements AutoCloseable {
     static final int SAMPLES_PER_FRAME = 48_000 * FRAME_MILLIS / 1000;
 
     private final WebSocketClient client;
-    private final WebSocket socket;
+    private volatile WebSocket socket;
     private final int channels;
     private final CompletableFuture<short[]> closed = new CompletableFuture<>();
     private volatile Short closeCode;
     private volatile String closeReason;
     private long nextFrameAt = System.nanoTime();
 
-    private LiveKitEgress(WebSocketClient client, WebSocket socket, int channels) {
+    private LiveKitEgress(WebSocketClient client, int channels) {
         this.client = client;
-        this.socket = socket;
         this.channels = channels;
-        socket.closeHandler(ignored -> {
-            closeCode = socket.closeStatusCode();
-            closeReason = socket.closeReason();
-            closed.complete(null);
-        });
     }
 
-    /** Dials {@code path} (with its query) as LiveKit does; fails with the upgrade's status if refused. */
+    /**
+     * Dials {@code path} (with its query) as LiveKit does; fails with the upgrade's status if refused. The close
+     * handler is set on the connection's own thread as it opens, so a server that closes at once is seen too.
+     */
     static LiveKitEgress dial(Vertx vertx, int port, String path, int channels) throws Exception {
         WebSocketClient client = vertx.createWebSocketClient();
+        LiveKitEgress egress = new LiveKitEgress(client, channels);
+        CompletableFuture<WebSocket> opened = new CompletableFuture<>();
+        client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(path)
+                .addHeader("Content-Type", "audio/x-raw")).onComplete(result -> {
+                    if (result.succeeded()) {
+                        WebSocket socket = result.result();
+                        socket.closeHandler(ignored -> {
+                            egress.closeCode = socket.closeStatusCode();
+                            egress.closeReason = socket.closeReason();
+                            egress.closed.complete(null);
+                        });
+                        opened.complete(socket);
+                    } else {
+                        opened.completeExceptionally(result.cause());
+                    }
+                });
         try {
-            WebSocket socket = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
-                    .setURI(path).addHeader("Content-Type", "audio/x-raw"))
-                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            return new LiveKitEgress(client, socket, channels);
+            egress.socket = opened.get(10, TimeUnit.SECONDS);
+            return egress;
         } catch (Exception e) {
             client.close();
             throw e;

@@ -88,8 +88,22 @@ public final class UploadedAudio {
 
     /** Raw s16le with the media type's {@code rate} (must be 48000) and {@code channels} (1 or 2, default 2). */
     public static short[] raw(byte[] body, String contentType) {
-        int channels = 2;
+        return toMono(body, 0, body.length, rawChannels(contentType, 2));
+    }
+
+    /**
+     * The channel count an {@code audio/x-raw} media type states ({@code defaultChannels} if none), checking its
+     * other parameters: {@code rate} must be 48000 and {@code format} S16LE.
+     *
+     * @throws Unsupported for another type, rate, format or channel count
+     */
+    public static int rawChannels(String contentType, int defaultChannels) {
         String[] parts = contentType.split(";");
+        if (!parts[0].strip().equalsIgnoreCase("audio/x-raw")) {
+            throw new Unsupported("The media type must be audio/x-raw (16-bit PCM at 48 kHz), not "
+                    + contentType.strip() + ".");
+        }
+        int channels = defaultChannels;
         for (int i = 1; i < parts.length; i++) {
             String[] parameter = parts[i].split("=", 2);
             String name = parameter[0].strip().toLowerCase(Locale.ROOT);
@@ -97,14 +111,17 @@ public final class UploadedAudio {
             if (name.equals("rate") && !value.equals("48000")) {
                 throw new Unsupported("The sample rate must be 48000 Hz, not " + value + ".");
             }
+            if (name.equals("format") && !value.equalsIgnoreCase("S16LE")) {
+                throw new Unsupported("The sample format must be S16LE, not " + value + ".");
+            }
             if (name.equals("channels")) {
                 if (!value.equals("1") && !value.equals("2")) {
-                    throw new Unsupported("Chunks have one or two channels, not " + value + ".");
+                    throw new Unsupported("Audio has one or two channels, not " + value + ".");
                 }
                 channels = Integer.parseInt(value);
             }
         }
-        return toMono(body, 0, body.length, channels);
+        return channels;
     }
 
     private static short[] toMono(byte[] body, int offset, int length, int channels) {

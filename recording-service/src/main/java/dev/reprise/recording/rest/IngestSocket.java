@@ -1,6 +1,7 @@
 package dev.reprise.recording.rest;
 
 import dev.reprise.recording.audio.Pcm;
+import dev.reprise.recording.audio.UploadedAudio;
 import dev.reprise.recording.config.RecordingConfig;
 import dev.reprise.recording.service.IngestRefused;
 import dev.reprise.recording.service.IngestTokens;
@@ -230,10 +231,10 @@ public class IngestSocket {
                 roomId = UUID.fromString(context.pathParam("roomId"));
                 parameters = IngestStreamParameters.parse(context.httpRequest().query(),
                         context.httpRequest().getHeader("Content-Type"));
+            } catch (UploadedAudio.Unsupported format) {
+                return CheckResult.rejectUpgrade(415);
             } catch (IllegalArgumentException bad) {
-                boolean format = bad.getMessage() != null && (bad.getMessage().contains("Content-Type")
-                        || bad.getMessage().contains("sample"));
-                return CheckResult.rejectUpgrade(format ? 415 : 400);
+                return CheckResult.rejectUpgrade(400);
             }
             String speakerId = context.pathParam("speakerId");
             boolean admitted = tokens.verify(parameters.token())

@@ -1,9 +1,9 @@
 package dev.reprise.recording.rest;
 
+import dev.reprise.recording.audio.UploadedAudio;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -14,9 +14,10 @@ import java.util.Map;
  */
 record IngestStreamParameters(String token, int channels) {
 
-    static final String RAW_AUDIO = "audio/x-raw";
-
-    /** @throws IllegalArgumentException saying what is wrong */
+    /**
+     * @throws UploadedAudio.Unsupported for a media type other than 48 kHz s16le (415)
+     * @throws IllegalArgumentException for a bad {@code channels} query parameter (400)
+     */
     static IngestStreamParameters parse(String query, String contentType) {
         Map<String, String> parameters = new HashMap<>();
         if (query != null && !query.isEmpty()) {
@@ -28,30 +29,13 @@ record IngestStreamParameters(String token, int channels) {
             }
         }
         String channels = parameters.getOrDefault("channels", "2");
-        if (contentType != null && !contentType.isBlank()) {
-            String[] parts = contentType.split(";");
-            if (!parts[0].strip().equalsIgnoreCase(RAW_AUDIO)) {
-                throw new IllegalArgumentException("Content-Type must be " + RAW_AUDIO + " (16-bit PCM at 48 kHz), not "
-                        + contentType.strip());
-            }
-            for (int i = 1; i < parts.length; i++) {
-                String[] parameter = parts[i].split("=", 2);
-                String name = parameter[0].strip().toLowerCase(Locale.ROOT);
-                String value = parameter.length > 1 ? parameter[1].strip() : "";
-                if (name.equals("rate") && !value.equals("48000")) {
-                    throw new IllegalArgumentException("The sample rate must be 48000 Hz, not " + value);
-                }
-                if (name.equals("channels")) {
-                    channels = value;
-                }
-                if (name.equals("format") && !value.equalsIgnoreCase("S16LE")) {
-                    throw new IllegalArgumentException("The sample format must be S16LE, not " + value);
-                }
-            }
-        }
         if (!channels.equals("1") && !channels.equals("2")) {
             throw new IllegalArgumentException("channels must be 1 or 2, not " + channels);
         }
-        return new IngestStreamParameters(parameters.get("token"), Integer.parseInt(channels));
+        int count = Integer.parseInt(channels);
+        if (contentType != null && !contentType.isBlank()) {
+            count = UploadedAudio.rawChannels(contentType, count);
+        }
+        return new IngestStreamParameters(parameters.get("token"), count);
     }
 }

@@ -125,11 +125,8 @@ public class IngestJournals {
                 LOG.errorf(e, "Cannot finish journal %s at shutdown", journal.file());
             }
         }
-        long deadline = System.nanoTime() + config.shutdownDrain().toNanos();
         try {
-            while (sealer.pending() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            sealer.awaitIdle(config.shutdownDrain());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -96,11 +96,9 @@ public class LiveTracks {
                 allowed -> allow(entry, true),
                 failure -> {
                     if (failure instanceof IngestRefused refused) {
-                        if (refused.status() == 403) {
-                            allow(entry, false);
-                        } else {
-                            allow(entry, false);
-                            entry.closer().accept(refused);
+                        allow(entry, false);
+                        if (refused.status() != 403) {
+                            entry.closer().accept(refused); // the room ended or stopped recording: for good
                         }
                     } else {
                         LOG.debugf("Could not re-check %s in room %s: %s", admitted.speakerId(), admitted.roomId(),

@@ -75,6 +75,28 @@ public class SegmentSealer {
         return inProgress.size();
     }
 
+    /** Waits until no journal waits to be sealed, at most {@code timeout}; false if some still do. */
+    public boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (inProgress) {
+            while (!inProgress.isEmpty()) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return false;
+                }
+                inProgress.wait(left);
+            }
+            return true;
+        }
+    }
+
+    private void done(Path journal) {
+        synchronized (inProgress) {
+            inProgress.remove(journal);
+            inProgress.notifyAll();
+        }
+    }
+
     /** Segments sealed since start. */
     public int sealedCount() {
         return sealed.get();
@@ -83,7 +105,7 @@ public class SegmentSealer {
     private void attempt(Path journal, int failures) {
         try {
             seal(journal);
-            inProgress.remove(journal);
+            done(journal);
         } catch (TrackJournal.NotAJournal foreign) {
             Path aside = journal.resolveSibling(journal.getFileName() + ".bad");
             LOG.errorf("%s; moved aside to %s, never sealed", foreign.getMessage(), aside);
@@ -92,7 +114,7 @@ public class SegmentSealer {
             } catch (IOException e) {
                 LOG.errorf(e, "Cannot move %s aside", journal);
             }
-            inProgress.remove(journal);
+            done(journal);
         } catch (Exception e) {
             long delay = Math.min(30_000, 500L << Math.min(failures, 6));
             LOG.warnf("Cannot seal %s yet (%s); trying again in %d ms, the journal stays on disk", journal,

@@ -6,11 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.reprise.recording.audio.TrackSegment;
-import dev.reprise.recording.service.IngestJournals;
 import dev.reprise.recording.service.IngestTokens;
-import dev.reprise.recording.service.SegmentSealer;
 import dev.reprise.stack.testing.LocalStackTestResource;
-import dev.reprise.storage.ObjectStorage;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -44,16 +41,10 @@ class ChunkIngestTest {
     Pool pool;
 
     @Inject
-    ObjectStorage storage;
-
-    @Inject
     IngestTokens tokens;
 
     @Inject
-    IngestJournals journals;
-
-    @Inject
-    SegmentSealer sealer;
+    StoredAudio stored;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
@@ -88,7 +79,7 @@ class ChunkIngestTest {
         put(room, "dana", token, 0, 1000, "audio/wav", fourth).statusCode(409)
                 .body("type", equalTo("urn:reprise:problem:chunk-conflict"));
 
-        List<TrackSegment.Run> runs = StoredAudio.runs(pool, storage, journals, sealer, room, "dana", 1);
+        List<TrackSegment.Run> runs = stored.runs(room, "dana", 1);
         // 1000-3000 ms is one run (440 then 660, touching), then the gap, then 880 at 4000 ms; exactly where and
         // as long as the chunks said, stored once.
         assertThat(runs).extracting(TrackSegment.Run::position).containsExactly(48_000L, 192_000L);
@@ -111,7 +102,7 @@ class ChunkIngestTest {
         put(room, "emil", token, 1, 2000, "audio/ogg", opus(tone)).statusCode(201)
                 .body("durationMillis", equalTo(1000));
 
-        List<TrackSegment.Run> runs = StoredAudio.runs(pool, storage, journals, sealer, room, "emil", 1);
+        List<TrackSegment.Run> runs = stored.runs(room, "emil", 1);
         assertThat(runs).extracting(TrackSegment.Run::position).containsExactly(0L, 96_000L);
         assertThat(StoredAudio.frequency(runs.get(1))).isCloseTo(500, within(5.0));
     }
@@ -159,7 +150,7 @@ class ChunkIngestTest {
         } finally {
             pool2.shutdown();
         }
-        List<TrackSegment.Run> runs = StoredAudio.runs(pool, storage, journals, sealer, room, "hal", 1);
+        List<TrackSegment.Run> runs = stored.runs(room, "hal", 1);
         assertThat(runs).hasSize(1);
         assertThat(runs.get(0).samples().length).isEqualTo(48_000);
     }

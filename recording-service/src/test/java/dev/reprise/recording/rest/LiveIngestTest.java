@@ -13,9 +13,7 @@ import dev.reprise.contracts.room.SpeakerConsentChanged;
 import dev.reprise.recording.audio.TrackSegment;
 import dev.reprise.recording.rest.AnnouncedRooms.Room;
 import dev.reprise.recording.service.IngestTokens;
-import dev.reprise.recording.service.IngestJournals;
 import dev.reprise.recording.service.LiveTracks;
-import dev.reprise.recording.service.SegmentSealer;
 import dev.reprise.stack.testing.LocalStackTestResource;
 import dev.reprise.stack.testing.TestTokens;
 import dev.reprise.storage.ObjectStorage;
@@ -72,10 +70,7 @@ class LiveIngestTest {
     LiveTracks liveTracks;
 
     @Inject
-    IngestJournals journals;
-
-    @Inject
-    SegmentSealer sealer;
+    StoredAudio stored;
 
     @TestHTTPResource("/")
     URL base;
@@ -309,7 +304,7 @@ class LiveIngestTest {
 
     /** The runs of the speaker's stored segments, in time order, once everything received is sealed. */
     private List<TrackSegment.Run> storedRuns(Room room, String speaker, int atLeastSegments) throws Exception {
-        return StoredAudio.runs(pool, storage, journals, sealer, room.id(), speaker, atLeastSegments);
+        return stored.runs(room.id(), speaker, atLeastSegments);
     }
 
     private List<String> objects(String prefix) throws Exception {

@@ -7,6 +7,7 @@ import dev.reprise.recording.service.IngestJournals;
 import dev.reprise.recording.service.SegmentSealer;
 import dev.reprise.storage.ObjectStorage;
 import io.minio.GetObjectArgs;
+import jakarta.enterprise.context.ApplicationScoped;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -17,19 +18,28 @@ import java.util.List;
 import java.util.UUID;
 
 /** What object storage holds of a speaker's track, read back from the segments as a reader of them would. */
-final class StoredAudio {
+@ApplicationScoped
+class StoredAudio {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private StoredAudio() {
+    private final Pool pool;
+    private final ObjectStorage storage;
+    private final IngestJournals journals;
+    private final SegmentSealer sealer;
+
+    StoredAudio(Pool pool, ObjectStorage storage, IngestJournals journals, SegmentSealer sealer) {
+        this.pool = pool;
+        this.storage = storage;
+        this.journals = journals;
+        this.sealer = sealer;
     }
 
     /**
      * The runs of the speaker's segments in time order, once at least {@code atLeastSegments} are stored and
      * nothing received is still waiting in a journal.
      */
-    static List<TrackSegment.Run> runs(Pool pool, ObjectStorage storage, IngestJournals journals, SegmentSealer sealer,
-            UUID roomId, String speaker, int atLeastSegments) throws Exception {
+    List<TrackSegment.Run> runs(UUID roomId, String speaker, int atLeastSegments) throws Exception {
         String segments = "SELECT s.object_key FROM track_segment s JOIN track t ON t.id = s.track_id"
                 + " JOIN recording r ON r.id = t.recording_id WHERE r.room_id = $1 AND t.speaker_id = $2"
                 + " ORDER BY s.start_sample";

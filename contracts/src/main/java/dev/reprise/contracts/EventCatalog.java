@@ -1,5 +1,6 @@
 package dev.reprise.contracts;
 
+import dev.reprise.contracts.recording.RecordingFinalized;
 import dev.reprise.contracts.room.ParticipantJoined;
 import dev.reprise.contracts.room.ParticipantLeft;
 import dev.reprise.contracts.room.RoomCreated;
@@ -64,6 +65,11 @@ public final class EventCatalog {
             "dev.reprise.room.ended.v1", Topic.ROOM, RoomEnded.class,
             "schemas/room/room.ended.v1.json");
 
+    /** A room's recording was built and stored (first version). Published by recording-service. */
+    public static final EventType<RecordingFinalized> RECORDING_FINALIZED = new EventType<>(
+            "dev.reprise.recording.finalized.v1", Topic.RECORDING, RecordingFinalized.class,
+            "schemas/recording/recording.finalized.v1.json");
+
     private static final List<EventType<?>> ALL = List.of(
             ROOM_CREATED,
             ROOM_STARTED,
@@ -72,7 +78,8 @@ public final class EventCatalog {
             SPEAKER_ADDED,
             SPEAKER_CONSENT_CHANGED,
             PARTICIPANT_LEFT,
-            ROOM_ENDED);
+            ROOM_ENDED,
+            RECORDING_FINALIZED);
 
     // Collectors.toMap throws on a duplicate type, so a copy-paste mistake fails at class initialisation.
     private static final Map<String, EventType<?>> BY_TYPE = ALL.stream()

@@ -8,7 +8,7 @@ package dev.reprise.contracts;
 public enum Topic {
     /** Room lifecycle and participant events, published by room-service. */
     ROOM("reprise.room", 12),
-    /** Recording lifecycle events. */
+    /** Recording lifecycle events, published by recording-service. */
     RECORDING("reprise.recording", 12),
     /** Speaker consent events. */
     CONSENT("reprise.consent", 12),

@@ -167,6 +167,17 @@ class AsyncApiDocumentTest {
     }
 
     @Test
+    void recordingEventsAreSentByRecordingService() {
+        JsonNode op = doc.path("operations").path("publishRecordingEvents");
+        assertEquals("send", op.path("action").asText());
+        assertEquals("#/channels/" + channelEntry(Topic.RECORDING.topicName()).getKey(), op.path("channel").path("$ref").asText());
+        List<String> tags = StreamSupport.stream(op.path("tags").spliterator(), false)
+                .map(tag -> tag.path("name").asText()).toList();
+        assertTrue(tags.contains("recording-service"), "publishRecordingEvents should be tagged recording-service: " + tags);
+        assertEquals(EventCatalog.onTopic(Topic.RECORDING).size(), op.path("messages").size());
+    }
+
+    @Test
     void deadLetterMessageDocumentsTheErrorHeaders() {
         JsonNode dlq = channelsByAddress().get(DEAD_LETTER_ADDRESS);
         List<JsonNode> messages = fields(dlq.path("messages")).stream().map(e -> deref(e.getValue())).toList();

@@ -1,5 +1,6 @@
 package dev.reprise.contracts;
 
+import dev.reprise.contracts.recording.RecordingFinalized;
 import dev.reprise.contracts.room.ParticipantJoined;
 import dev.reprise.contracts.room.ParticipantLeft;
 import dev.reprise.contracts.room.RoomCreated;
@@ -33,15 +34,16 @@ class EventCatalogTest {
     @Test
     void publishedTypeStringsAreStable() {
         // Other services and teams depend on these exact strings; changing one is a breaking change.
-        Map<EventType<?>, String> expected = Map.of(
-                EventCatalog.ROOM_CREATED, "dev.reprise.room.created.v1",
-                EventCatalog.ROOM_STARTED, "dev.reprise.room.started.v1",
-                EventCatalog.PARTICIPANT_JOINED, "dev.reprise.room.participant.joined.v1",
-                EventCatalog.SPEAKER_INVITED, "dev.reprise.room.speaker.invited.v1",
-                EventCatalog.SPEAKER_ADDED, "dev.reprise.room.speaker.added.v1",
-                EventCatalog.SPEAKER_CONSENT_CHANGED, "dev.reprise.room.speaker.consent.changed.v1",
-                EventCatalog.PARTICIPANT_LEFT, "dev.reprise.room.participant.left.v1",
-                EventCatalog.ROOM_ENDED, "dev.reprise.room.ended.v1");
+        Map<EventType<?>, String> expected = Map.ofEntries(
+                Map.entry(EventCatalog.ROOM_CREATED, "dev.reprise.room.created.v1"),
+                Map.entry(EventCatalog.ROOM_STARTED, "dev.reprise.room.started.v1"),
+                Map.entry(EventCatalog.PARTICIPANT_JOINED, "dev.reprise.room.participant.joined.v1"),
+                Map.entry(EventCatalog.SPEAKER_INVITED, "dev.reprise.room.speaker.invited.v1"),
+                Map.entry(EventCatalog.SPEAKER_ADDED, "dev.reprise.room.speaker.added.v1"),
+                Map.entry(EventCatalog.SPEAKER_CONSENT_CHANGED, "dev.reprise.room.speaker.consent.changed.v1"),
+                Map.entry(EventCatalog.PARTICIPANT_LEFT, "dev.reprise.room.participant.left.v1"),
+                Map.entry(EventCatalog.ROOM_ENDED, "dev.reprise.room.ended.v1"),
+                Map.entry(EventCatalog.RECORDING_FINALIZED, "dev.reprise.recording.finalized.v1"));
         expected.forEach((eventType, type) -> assertEquals(type, eventType.type()));
         assertEquals(RoomCreated.class, EventCatalog.ROOM_CREATED.dataClass());
         assertEquals(RoomStarted.class, EventCatalog.ROOM_STARTED.dataClass());
@@ -51,7 +53,10 @@ class EventCatalogTest {
         assertEquals(SpeakerConsentChanged.class, EventCatalog.SPEAKER_CONSENT_CHANGED.dataClass());
         assertEquals(ParticipantLeft.class, EventCatalog.PARTICIPANT_LEFT.dataClass());
         assertEquals(RoomEnded.class, EventCatalog.ROOM_ENDED.dataClass());
+        assertEquals(RecordingFinalized.class, EventCatalog.RECORDING_FINALIZED.dataClass());
         assertEquals("schemas/room/room.created.v1.json", EventCatalog.ROOM_CREATED.schemaResource());
+        assertEquals("schemas/recording/recording.finalized.v1.json", EventCatalog.RECORDING_FINALIZED.schemaResource());
+        assertEquals(Set.copyOf(EventCatalog.all()), expected.keySet(), "every catalogued type is pinned here");
     }
 
     @Test
@@ -111,6 +116,16 @@ class EventCatalogTest {
         }
         assertEquals(8, EventCatalog.onTopic(Topic.ROOM).size());
         assertTrue(EventCatalog.onTopic(Topic.CLIP).isEmpty());
+    }
+
+    @Test
+    void recordingEventsGoToTheRecordingTopic() {
+        for (EventType<?> t : EventCatalog.all()) {
+            if (t.type().startsWith("dev.reprise.recording.")) {
+                assertSame(Topic.RECORDING, t.topic(), t.type());
+            }
+        }
+        assertEquals(List.of(EventCatalog.RECORDING_FINALIZED), EventCatalog.onTopic(Topic.RECORDING));
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.reprise.contracts;
 
+import dev.reprise.contracts.recording.RecordingFile;
+import dev.reprise.contracts.recording.RecordingFileKind;
+import dev.reprise.contracts.recording.VoiceInterval;
 import jakarta.annotation.Nullable;
 
 import java.lang.reflect.Constructor;
@@ -10,8 +13,11 @@ import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -19,6 +25,17 @@ import static org.junit.jupiter.api.Assertions.fail;
 final class Samples {
 
     static final Instant SAMPLE_INSTANT = Instant.parse("2025-03-01T18:30:00.123Z");
+
+    /**
+     * Records whose constructors check more than non-null: how to turn the generic sample arguments (by component
+     * name) into ones the constructor accepts. A record with a new cross-field invariant gets an entry here.
+     */
+    private static final Map<Class<?>, Consumer<Map<String, Object>>> INVARIANTS = Map.of(
+            // speakerId is present exactly for TRACK files, whatever withOptionals says.
+            RecordingFile.class, args -> args.put("speakerId",
+                    args.get("kind") == RecordingFileKind.TRACK ? "RecordingFile.speakerId-sample" : null),
+            // 0 <= startMs < endMs.
+            VoiceInterval.class, args -> args.put("endMs", (long) args.get("startMs") + 1_000L));
 
     private Samples() {
     }
@@ -30,7 +47,8 @@ final class Samples {
     /**
      * A record instance.
      *
-     * @param withOptionals whether {@code @Nullable} components get a value (otherwise {@code null})
+     * @param withOptionals whether {@code @Nullable} components get a value (otherwise {@code null}), unless an
+     *                      invariant of the record decides (see {@link #INVARIANTS})
      * @param variant       picks enum constants ({@code variant % constants}) and boolean values (odd = false)
      */
     static <T> T record(Class<T> type, boolean withOptionals, int variant) {
@@ -44,6 +62,17 @@ final class Samples {
             args[i] = isNullable(c) && !withOptionals
                     ? null
                     : value(c.getGenericType(), type.getSimpleName() + "." + c.getName(), withOptionals, variant);
+        }
+        Consumer<Map<String, Object>> invariant = INVARIANTS.get(type);
+        if (invariant != null) {
+            Map<String, Object> byName = new LinkedHashMap<>();
+            for (int i = 0; i < components.length; i++) {
+                byName.put(components[i].getName(), args[i]);
+            }
+            invariant.accept(byName);
+            for (int i = 0; i < components.length; i++) {
+                args[i] = byName.get(components[i].getName());
+            }
         }
         return construct(type, args);
     }
@@ -84,6 +113,9 @@ final class Samples {
         if (raw == long.class || raw == Long.class) {
             return 4_200_000_000L + variant;
         }
+        if (raw == double.class || raw == Double.class) {
+            return -16.25 - variant;
+        }
         if (raw.isEnum()) {
             Object[] constants = raw.getEnumConstants();
             return constants[variant % constants.length];
@@ -97,16 +129,25 @@ final class Samples {
         return fail("no sample value for " + genericType + " (" + name + "): extend Samples and the schema checks");
     }
 
-    /** Enough variants to use every constant of every enum in the record (recursively). */
+    /** Enough variants to use every constant of every enum in the record (recursively, also in list items). */
     static int variantsFor(Class<?> type) {
         int max = 2;
         for (RecordComponent c : type.getRecordComponents()) {
-            if (c.getType().isEnum()) {
-                max = Math.max(max, c.getType().getEnumConstants().length);
-            } else if (c.getType().isRecord()) {
-                max = Math.max(max, variantsFor(c.getType()));
+            Class<?> t = itemType(c);
+            t = t == null ? c.getType() : t;
+            if (t.isEnum()) {
+                max = Math.max(max, t.getEnumConstants().length);
+            } else if (t.isRecord()) {
+                max = Math.max(max, variantsFor(t));
             }
         }
         return max;
+    }
+
+    /** The item class of a {@code List<X>} component, or {@code null} if the component is not a list. */
+    static Class<?> itemType(RecordComponent component) {
+        return component.getType() == List.class && component.getGenericType() instanceof ParameterizedType p
+                ? (Class<?>) p.getActualTypeArguments()[0]
+                : null;
     }
 }

@@ -152,6 +152,9 @@ class SchemaContractTest {
         if (raw == int.class || raw == Integer.class || raw == long.class || raw == Long.class) {
             return "integer";
         }
+        if (raw == double.class || raw == Double.class) {
+            return "number";
+        }
         if (raw.isRecord()) {
             return "object";
         }
@@ -208,14 +211,16 @@ class SchemaContractTest {
         Object sample = Samples.record(t.dataClass(), true, 0);
         List<List<String>> objects = new ArrayList<>();
         objects.add(List.of());
-        fieldPaths(t.dataClass(), List.of()).stream().filter(f -> f.type().isRecord()).forEach(f -> objects.add(f.path()));
+        for (FieldPath f : fieldPaths(t.dataClass(), List.of())) {
+            if (f.type().isRecord()) {
+                objects.add(f.path());
+            } else if (f.itemType() != null && f.itemType().isRecord()) {
+                objects.add(f.itemPath());
+            }
+        }
         for (List<String> objectPath : objects) {
             ObjectNode extra = tree(sample);
-            ObjectNode target = extra;
-            for (String segment : objectPath) {
-                target = (ObjectNode) target.get(segment);
-            }
-            target.put("unexpectedField", "x");
+            FieldPath.at(extra, objectPath).put("unexpectedField", "x");
             if (!objectPath.isEmpty()) {
                 NESTED_CASES.incrementAndGet();
             }
@@ -316,18 +321,33 @@ class SchemaContractTest {
 
     // ---------------------------------------------------------------- helpers
 
-    /** A field anywhere in a record tree: its JSON path, Java type and whether it is @Nullable. */
-    record FieldPath(List<String> path, Class<?> type, boolean nullable) {
+    /**
+     * A field anywhere in a record tree: its JSON path (a list's first item is segment {@code "0"}), Java type, item
+     * type if it is a list (else null) and whether it is @Nullable.
+     */
+    record FieldPath(List<String> path, Class<?> type, Class<?> itemType, boolean nullable) {
         String name() {
             return path.get(path.size() - 1);
         }
 
+        /** The path of the list's first item (samples have one item per list). */
+        List<String> itemPath() {
+            List<String> item = new ArrayList<>(path);
+            item.add("0");
+            return List.copyOf(item);
+        }
+
         ObjectNode parentIn(ObjectNode root) {
-            ObjectNode node = root;
-            for (String segment : path.subList(0, path.size() - 1)) {
-                node = (ObjectNode) node.get(segment);
+            return at(root, path.subList(0, path.size() - 1));
+        }
+
+        /** The object at a path of object fields and list indexes. */
+        static ObjectNode at(ObjectNode root, List<String> path) {
+            JsonNode node = root;
+            for (String segment : path) {
+                node = node.isArray() ? node.get(Integer.parseInt(segment)) : node.get(segment);
             }
-            return node;
+            return (ObjectNode) node;
         }
 
         @Override
@@ -341,9 +361,12 @@ class SchemaContractTest {
         for (RecordComponent c : record.getRecordComponents()) {
             List<String> path = new ArrayList<>(prefix);
             path.add(c.getName());
-            result.add(new FieldPath(List.copyOf(path), c.getType(), Samples.isNullable(c)));
+            FieldPath field = new FieldPath(List.copyOf(path), c.getType(), Samples.itemType(c), Samples.isNullable(c));
+            result.add(field);
             if (c.getType().isRecord()) {
                 result.addAll(fieldPaths(c.getType(), path));
+            } else if (field.itemType() != null && field.itemType().isRecord()) {
+                result.addAll(fieldPaths(field.itemType(), field.itemPath()));
             }
         }
         return result;

@@ -14,6 +14,64 @@ public interface RecordingConfig {
 
     Audio audio();
 
+    Mix mix();
+
+    /** How long a download link of a recording's file works (presigned object storage URL). */
+    @WithDefault("5m")
+    java.time.Duration downloadLinkTtl();
+
+    /** Building the recording while the room is live (MixingWorker), and finishing it when the room ends. */
+    interface Mix {
+
+        /**
+         * Time line per window: each is mixed and encoded on its own, as soon as its audio is sealed. A multiple of
+         * 600 ms (whole Opus packets, MP3 frames and loudness blocks).
+         */
+        @WithDefault("30s")
+        Duration windowLength();
+
+        /** Replicas' threads mixing windows and finishing recordings. */
+        @WithDefault("2")
+        @Min(1)
+        int workers();
+
+        /** How long a replica owns a recording it works on before another may take over (renewed per window). */
+        @WithDefault("60s")
+        Duration lease();
+
+        /**
+         * How long the end waits for journals of the room still on some replica's disk before finishing without
+         * them (a replica gone with its volume); they are logged.
+         */
+        @WithDefault("2m")
+        Duration journalWait();
+
+        /** Programme loudness of the finished mix (EBU R128, integrated); -16 LUFS is the spoken-word norm. */
+        @WithDefault("-16")
+        double loudnessTarget();
+
+        /** Opus bit rate of the mix, bits per second. */
+        @WithDefault("48000")
+        int mixOpusBitrate();
+
+        /** Opus bit rate of each speaker's own track (speech, for transcripts and later edits). */
+        @WithDefault("32000")
+        int trackOpusBitrate();
+
+        /** A speaker's 20 ms frame at or above this RMS level is voice in the speaker timeline. */
+        @WithDefault("-45")
+        @Max(0)
+        double voiceThresholdDbfs();
+
+        /** Pauses shorter than this inside a speaker's voice do not split it (gaps between words). */
+        @WithDefault("300ms")
+        Duration voiceMergeGap();
+
+        /** Voice shorter than this is left out of the timeline (a cough, a click). */
+        @WithDefault("100ms")
+        Duration voiceMinimum();
+    }
+
     interface Audio {
 
         /** The ffmpeg executable (Debian's package; the audio image has it on PATH). */

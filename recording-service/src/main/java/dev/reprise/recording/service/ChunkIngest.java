@@ -95,11 +95,17 @@ public class ChunkIngest {
         RowSet<Row> inserted;
         try {
             journal.flush();
-            String journalName = journal.file().getFileName().toString();
-            journalName = journalName.substring(0, journalName.length() - TrackJournal.SUFFIX.length());
+            String journalName = TrackJournal.nameOf(journal.file());
+            // The claim also notes the journal as pending for the recording: its end waits until it is sealed.
             inserted = pool.preparedQuery("""
-                    INSERT INTO ingest_chunk (track_id, sequence, start_sample, sample_count, digest, journal)
-                    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (track_id, sequence) DO NOTHING RETURNING sequence""")
+                    WITH claim AS (
+                        INSERT INTO ingest_chunk (track_id, sequence, start_sample, sample_count, digest, journal)
+                        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (track_id, sequence) DO NOTHING RETURNING sequence),
+                    pending AS (
+                        INSERT INTO pending_journal (journal, recording_id)
+                        SELECT $6, t.recording_id FROM track t WHERE t.id = $1 AND EXISTS (SELECT 1 FROM claim)
+                        ON CONFLICT DO NOTHING)
+                    SELECT sequence FROM claim""")
                     .execute(Tuple.from(List.of(trackId, sequence, start, (long) mono.length, digest, journalName)))
                     .await().atMost(QUERY_TIMEOUT);
         } catch (IOException e) {

@@ -35,6 +35,24 @@ public class Ffmpeg {
         return samples;
     }
 
+    /** An audio file ffmpeg reads, decoded to mono s16le at 48 kHz. */
+    public short[] decodeFile(java.nio.file.Path file) {
+        byte[] pcm = run(List.of(config.ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i",
+                file.toString(), "-f", "s16le", "-ac", "1", "-ar", "48000", "pipe:1"), new byte[0]);
+        short[] samples = new short[pcm.length / 2];
+        ByteBuffer.wrap(pcm).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(samples);
+        return samples;
+    }
+
+    /** Runs ffmpeg with {@code arguments} (after the executable), files in and out; fails with its first error. */
+    public void runFiles(List<String> arguments) {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(config.ffmpeg());
+        command.addAll(List.of("-hide_banner", "-nostdin", "-loglevel", "error", "-y"));
+        command.addAll(arguments);
+        run(command, new byte[0]);
+    }
+
     private byte[] run(List<String> command, byte[] input) {
         Process process;
         try {

@@ -34,9 +34,12 @@ public class IngestJournals {
     private final SegmentSealer sealer;
     private ScheduledExecutorService flusher;
 
-    public IngestJournals(RecordingConfig config, SegmentSealer sealer) {
+    private final io.vertx.mutiny.sqlclient.Pool pool;
+
+    public IngestJournals(RecordingConfig config, SegmentSealer sealer, io.vertx.mutiny.sqlclient.Pool pool) {
         this.config = config.ingest();
         this.sealer = sealer;
+        this.pool = pool;
     }
 
     void start(@Observes StartupEvent started) throws IOException {
@@ -68,6 +71,20 @@ public class IngestJournals {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a journal in " + config.journalDir(), e);
         }
+    }
+
+    /**
+     * A new journal for audio of one recording: the recording's end waits for it to be sealed. The note is written
+     * without waiting (this runs on a stream's thread); if it is lost the end does not wait, nothing else changes.
+     */
+    public TrackJournal open(java.util.UUID recordingId) {
+        TrackJournal journal = open();
+        pool.preparedQuery("INSERT INTO pending_journal (journal, recording_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(TrackJournal.nameOf(journal.file()), recordingId))
+                .subscribe().with(ignored -> { }, failure -> LOG.warnf("Cannot note journal %s of recording %s as"
+                        + " pending (%s); the recording's end will not wait for it", journal.file(), recordingId,
+                        failure.toString()));
+        return journal;
     }
 
     /** Journals not yet finished (still taking audio, or closed and waiting to be flushed). */

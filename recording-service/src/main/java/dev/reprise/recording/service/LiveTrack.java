@@ -102,7 +102,7 @@ public final class LiveTrack {
         // A journal the flusher closed (this stream was idle, muted, longer than a segment) is replaced.
         while (journal == null
                 || !journal.append(admitted.trackId(), position, TrackJournal.NO_SEQUENCE, samples, offset, count)) {
-            journal = journals.open();
+            journal = journals.open(admitted.recordingId());
         }
     }
 

@@ -1,7 +1,9 @@
 package dev.reprise.recording.service;
 
 import dev.reprise.recording.ConsentTimeline;
+import dev.reprise.recording.audio.MixWindows;
 import dev.reprise.recording.audio.TrackSegment;
+import dev.reprise.recording.config.RecordingConfig;
 import dev.reprise.storage.ObjectStorage;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
@@ -46,15 +48,30 @@ public class SegmentSealer {
     private static final Logger LOG = Logger.getLogger(SegmentSealer.class);
     private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(30);
 
+    /**
+     * Completes a statement whose CTE {@code changed} lists (track_id, start_sample, end_sample) of segments stored
+     * or removed: every window whose encoding reads that audio (with the pre- and post-roll, $3 samples) gets a new
+     * input version, so it is mixed again. $2 is the window length in samples.
+     */
+    private static final String STALE_WINDOWS = """
+            INSERT INTO mix_window (recording_id, window_index, input_version)
+            SELECT DISTINCT t.recording_id, w, 1
+              FROM changed c JOIN track t ON t.id = c.track_id,
+                   generate_series(CAST(GREATEST(0, c.start_sample - $3) / $2 AS int),
+                                   CAST((c.end_sample + $3 - 1) / $2 AS int)) AS w
+            ON CONFLICT (recording_id, window_index) DO UPDATE SET input_version = mix_window.input_version + 1""";
+
     private final Pool pool;
     private final ObjectStorage storage;
+    private final long windowSamples;
     private final ScheduledExecutorService workers;
     private final Set<Path> inProgress = ConcurrentHashMap.newKeySet();
     private final AtomicInteger sealed = new AtomicInteger();
 
-    public SegmentSealer(Pool pool, ObjectStorage storage) {
+    public SegmentSealer(Pool pool, ObjectStorage storage, RecordingConfig config) {
         this.pool = pool;
         this.storage = storage;
+        this.windowSamples = MixWindows.ofMillis(config.mix().windowLength().toMillis()).windowSamples();
         AtomicInteger threads = new AtomicInteger();
         this.workers = Executors.newScheduledThreadPool(2, runnable -> {
             Thread thread = new Thread(runnable, "recording-segment-sealer-" + threads.incrementAndGet());
@@ -134,6 +151,8 @@ public class SegmentSealer {
         for (Map.Entry<UUID, List<TrackJournal.Record>> track : byTrack.entrySet()) {
             sealTrack(journal, track.getKey(), track.getValue());
         }
+        pool.preparedQuery("DELETE FROM pending_journal WHERE journal = $1")
+                .execute(Tuple.of(TrackJournal.nameOf(journal))).await().atMost(QUERY_TIMEOUT);
         Files.delete(journal);
     }
 
@@ -151,8 +170,7 @@ public class SegmentSealer {
         if ("DELETED".equals(track.getString("status"))) {
             return;
         }
-        String journalName = journal.getFileName().toString();
-        journalName = journalName.substring(0, journalName.length() - TrackJournal.SUFFIX.length());
+        String journalName = TrackJournal.nameOf(journal);
         boolean chunks = records.stream().anyMatch(record -> record.sequence() != TrackJournal.NO_SEQUENCE);
         if (chunks) {
             // Only the copy of a chunk its claim names is kept: an upload retried after a crash that came before
@@ -202,8 +220,9 @@ public class SegmentSealer {
     /** Writes the segment under {@code key} (object, then row), or removes both when nothing may be kept. */
     private void store(String key, UUID trackId, boolean chunks, List<TrackSegment.Run> runs) throws Exception {
         if (runs.isEmpty()) {
-            pool.preparedQuery("DELETE FROM track_segment WHERE object_key = $1").execute(Tuple.of(key))
-                    .await().atMost(QUERY_TIMEOUT);
+            pool.preparedQuery("WITH changed AS (DELETE FROM track_segment WHERE object_key = $1"
+                    + " RETURNING track_id, start_sample, end_sample) " + STALE_WINDOWS)
+                    .execute(Tuple.of(key, windowSamples, MixWindows.PRE_ROLL)).await().atMost(QUERY_TIMEOUT);
             storage.client().removeObject(RemoveObjectArgs.builder().bucket(storage.bucket()).object(key).build());
             return;
         }
@@ -212,15 +231,21 @@ public class SegmentSealer {
         storage.client().putObject(PutObjectArgs.builder().bucket(storage.bucket()).object(key)
                 .stream(new ByteArrayInputStream(bytes), bytes.length, -1)
                 .contentType("application/octet-stream").build());
+        // The windows the segment reaches (before and after a re-cut) become stale in the same statement.
         pool.preparedQuery("""
-                INSERT INTO track_segment (object_key, track_id, start_sample, end_sample, voiced_samples, object_bytes,
-                                           source)
-                VALUES ($1, $2, $3, $4, $5, $6, $7)
-                ON CONFLICT (object_key) DO UPDATE SET start_sample = excluded.start_sample,
-                    end_sample = excluded.end_sample, voiced_samples = excluded.voiced_samples,
-                    object_bytes = excluded.object_bytes, sealed_at = now()""")
-                .execute(Tuple.from(List.of(key, trackId, segment.start(), segment.end(), segment.voicedSamples(),
-                        (long) bytes.length, chunks ? "CHUNK" : "WEBSOCKET")))
+                WITH before AS (SELECT track_id, start_sample, end_sample FROM track_segment WHERE object_key = $1),
+                stored AS (
+                    INSERT INTO track_segment (object_key, track_id, start_sample, end_sample, voiced_samples,
+                                               object_bytes, source)
+                    VALUES ($1, $4, $5, $6, $7, $8, $9)
+                    ON CONFLICT (object_key) DO UPDATE SET start_sample = excluded.start_sample,
+                        end_sample = excluded.end_sample, voiced_samples = excluded.voiced_samples,
+                        object_bytes = excluded.object_bytes, sealed_at = now()
+                    RETURNING track_id, start_sample, end_sample),
+                changed AS (SELECT * FROM before UNION ALL SELECT * FROM stored)
+                """ + STALE_WINDOWS)
+                .execute(Tuple.from(List.of(key, windowSamples, MixWindows.PRE_ROLL, trackId, segment.start(),
+                        segment.end(), segment.voicedSamples(), (long) bytes.length, chunks ? "CHUNK" : "WEBSOCKET")))
                 .await().atMost(QUERY_TIMEOUT);
         sealed.incrementAndGet();
         LOG.debugf("Stored %s: %d runs, %d samples of voice, %d bytes", key, runs.size(), segment.voicedSamples(),

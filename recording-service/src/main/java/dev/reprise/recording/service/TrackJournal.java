@@ -36,6 +36,12 @@ public final class TrackJournal {
 
     static final int MAGIC = 0x524a4e32; // "RJN2"
     static final String SUFFIX = ".journal";
+
+    /** A journal's name: its file name without the suffix (object keys and claims refer to it). */
+    public static String nameOf(Path file) {
+        String name = file.getFileName().toString();
+        return name.endsWith(SUFFIX) ? name.substring(0, name.length() - SUFFIX.length()) : name;
+    }
     /** The sequence of audio that came from a stream rather than an uploaded chunk. */
     public static final long NO_SEQUENCE = -1;
     private static final int RECORD_OVERHEAD = 4 + 16 + 8 + 8 + 4;

@@ -57,8 +57,13 @@ final class AnnouncedRooms implements AutoCloseable {
     }
 
     <T> void send(EventType<T> type, UUID roomId, T data) {
+        send(type, roomId, data, UUID.randomUUID());
+    }
+
+    /** Sends an event with a given id: the same id twice is a redelivery. */
+    <T> void send(EventType<T> type, UUID roomId, T data, UUID eventId) {
         try {
-            producer.send(TestEvents.roomRecord(type.type(), UUID.randomUUID().toString(), roomId,
+            producer.send(TestEvents.roomRecord(type.type(), eventId.toString(), roomId,
                     EventJson.write(data))).get();
         } catch (Exception e) {
             throw new AssertionError(e);

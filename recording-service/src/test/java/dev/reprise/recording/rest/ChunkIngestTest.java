@@ -207,7 +207,7 @@ class ChunkIngestTest {
     }
 
     /** Opus in Ogg, encoded by the real ffmpeg. */
-    private static byte[] opus(short[] mono) throws Exception {
+    static byte[] opus(short[] mono) throws Exception {
         Path in = Files.createTempFile("chunk", ".wav");
         Path out = Files.createTempFile("chunk", ".ogg");
         try {

@@ -1,0 +1,224 @@
+package dev.reprise.recording.service;
+
+import dev.reprise.recording.audio.MixWindows;
+import dev.reprise.recording.audio.Pcm;
+import dev.reprise.recording.config.RecordingConfig;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * Builds recordings while their rooms are live, and finishes them when the rooms end. Each worker thread takes a
+ * lease on one recording that has work (a window whose audio is all sealed by now, a window whose audio changed,
+ * or a room that ended: those first), does it, and lets the lease go. The lease makes one replica at a time work
+ * on a recording; it is renewed per window, and the finishing step is fenced by it, so a replica that lost its
+ * lease (a long pause) cannot finish a recording another replica took over.
+ *
+ * <p>A window is mixed once its audio can no longer be in a journal: journals are sealed at most two segment
+ * lengths after they open, so the worker waits that long (and a little) after the window's end. Audio sealed
+ * later (a late chunk, a consent withdrawal cut after the fact) marks its windows stale, and they are mixed again.
+ */
+@ApplicationScoped
+public class MixingWorker {
+
+    private static final Logger LOG = Logger.getLogger(MixingWorker.class);
+    private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration IDLE_PAUSE = Duration.ofMillis(500);
+    private static final Duration FAILURE_PAUSE = Duration.ofSeconds(5);
+
+    private final Pool pool;
+    private final WindowMixer mixer;
+    private final RecordingFinisher finisher;
+    private final RecordingConfig.Mix config;
+    private final long sealLagMillis;
+    private final String owner = "replica-" + UUID.randomUUID();
+    private ExecutorService threads;
+    private volatile boolean running;
+
+    public MixingWorker(Pool pool, WindowMixer mixer, RecordingFinisher finisher, RecordingConfig config) {
+        this.pool = pool;
+        this.mixer = mixer;
+        this.finisher = finisher;
+        this.config = config.mix();
+        this.sealLagMillis = 2 * config.ingest().segmentLength().toMillis() + config.ingest().flushInterval()
+                .toMillis() + 2_000;
+    }
+
+    void start(@Observes StartupEvent started) {
+        running = true;
+        AtomicInteger names = new AtomicInteger();
+        threads = Executors.newFixedThreadPool(config.workers(), runnable -> {
+            Thread thread = new Thread(runnable, "recording-mixer-" + names.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        for (int i = 0; i < config.workers(); i++) {
+            threads.execute(this::work);
+        }
+    }
+
+    void stop(@Observes ShutdownEvent stopping) throws InterruptedException {
+        running = false;
+        if (threads != null) {
+            threads.shutdownNow();
+            threads.awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The lease owner name of this replica. */
+    public String owner() {
+        return owner;
+    }
+
+    private void work() {
+        while (running && !Thread.currentThread().isInterrupted()) {
+            Claimed claimed = null;
+            try {
+                claimed = claim();
+                if (claimed == null) {
+                    Thread.sleep(IDLE_PAUSE.toMillis());
+                    continue;
+                }
+                if (claimed.endedAt() != null) {
+                    finisher.finish(claimed.id(), owner, this::renew);
+                } else {
+                    mixLive(claimed);
+                }
+                release(claimed.id(), Duration.ZERO, null);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (LeaseLost lost) {
+                LOG.warnf("Lost the lease on recording %s to another replica; leaving it", lost.getMessage());
+            } catch (Exception e) {
+                if (!running) {
+                    return;
+                }
+                LOG.errorf(e, "Cannot work on recording %s now; trying again in %s",
+                        claimed == null ? "(claim)" : claimed.id(), FAILURE_PAUSE);
+                if (claimed != null) {
+                    try {
+                        release(claimed.id(), FAILURE_PAUSE, reason(e));
+                    } catch (Exception releaseFailed) {
+                        LOG.debugf("Cannot release recording %s (%s); its lease runs out", claimed.id(),
+                                releaseFailed.toString());
+                    }
+                } else {
+                    pause(FAILURE_PAUSE);
+                }
+            }
+        }
+    }
+
+    private record Claimed(UUID id, Instant startedAt, Instant endedAt, int nextWindow) {
+    }
+
+    private Claimed claim() {
+        long window = config.windowLength().toMillis();
+        RowSet<Row> rows = pool.preparedQuery("""
+                UPDATE recording r SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
+                 WHERE r.id = (
+                    SELECT c.id FROM recording c
+                     WHERE c.status IN ('RECORDING', 'PROCESSING')
+                       AND (c.lease_until IS NULL OR c.lease_until < now())
+                       AND (c.ended_at IS NOT NULL
+                            OR c.started_at + ((c.next_window + 1) * $3 + $4) * interval '1 millisecond' < now()
+                            OR EXISTS (SELECT 1 FROM mix_window w
+                                        WHERE w.recording_id = c.id AND w.input_version > w.mixed_version
+                                          AND c.started_at + ((w.window_index + 1) * $3 + $4)
+                                              * interval '1 millisecond' < now()))
+                     ORDER BY c.ended_at NULLS LAST, c.started_at
+                     LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING r.id, r.started_at, r.ended_at, r.next_window""")
+                .execute(Tuple.of(owner, config.lease().toMillis(), window, sealLagMillis))
+                .await().atMost(QUERY_TIMEOUT);
+        if (rows.size() == 0) {
+            return null;
+        }
+        Row row = rows.iterator().next();
+        return new Claimed(row.getUUID("id"), row.getOffsetDateTime("started_at").toInstant(),
+                row.getOffsetDateTime("ended_at") == null ? null : row.getOffsetDateTime("ended_at").toInstant(),
+                row.getInteger("next_window"));
+    }
+
+    /** Mixes the windows of a live room whose audio is all sealed by now: new ones in order, then stale ones. */
+    private void mixLive(Claimed claimed) throws Exception {
+        MixWindows windows = mixer.windows();
+        Instant now = now();
+        long sealedUntil = Pcm.millisToSamples(Duration.between(claimed.startedAt(), now).toMillis() - sealLagMillis);
+        int ready = sealedUntil <= 0 ? 0 : windows.of(sealedUntil);
+        List<Integer> todo = new ArrayList<>();
+        for (int window = claimed.nextWindow(); window < ready; window++) {
+            todo.add(window);
+        }
+        pool.preparedQuery("""
+                SELECT window_index FROM mix_window WHERE recording_id = $1 AND input_version > mixed_version
+                   AND window_index < $2 ORDER BY window_index""")
+                .execute(Tuple.of(claimed.id(), claimed.nextWindow())).await().atMost(QUERY_TIMEOUT)
+                .forEach(row -> todo.add(row.getInteger("window_index")));
+        for (int window : todo) {
+            mixer.mix(claimed.id(), window, -1);
+            renew(claimed.id());
+        }
+    }
+
+    private Instant now() {
+        return pool.query("SELECT now() AS now").execute().await().atMost(QUERY_TIMEOUT).iterator().next()
+                .getOffsetDateTime("now").toInstant();
+    }
+
+    /** Extends the lease on {@code recordingId}; throws {@link LeaseLost} if another replica holds it now. */
+    void renew(UUID recordingId) {
+        RowSet<Row> rows = pool.preparedQuery("""
+                UPDATE recording SET lease_until = now() + $3 * interval '1 millisecond'
+                 WHERE id = $1 AND lease_owner = $2 RETURNING id""")
+                .execute(Tuple.of(recordingId, owner, config.lease().toMillis())).await().atMost(QUERY_TIMEOUT);
+        if (rows.size() == 0) {
+            throw new LeaseLost(recordingId.toString());
+        }
+    }
+
+    private void release(UUID recordingId, Duration pause, String failure) {
+        pool.preparedQuery("""
+                UPDATE recording SET lease_owner = NULL, lease_until = now() + $3 * interval '1 millisecond',
+                       failure = $4
+                 WHERE id = $1 AND lease_owner = $2""")
+                .execute(Tuple.of(recordingId, owner, pause.toMillis(), failure)).await().atMost(QUERY_TIMEOUT);
+    }
+
+    /** A failure as the recording shows it: one line, no control characters (PostgreSQL text refuses NUL). */
+    static String reason(Exception failure) {
+        String text = String.valueOf(failure.getMessage() == null ? failure.toString() : failure.getMessage());
+        text = text.replaceAll("\\p{Cntrl}", " ").strip();
+        return text.length() > 500 ? text.substring(0, 500) + "…" : text;
+    }
+
+    private static void pause(Duration pause) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Another replica took the recording over: this one stops working on it. */
+    public static final class LeaseLost extends RuntimeException {
+        LeaseLost(String recordingId) {
+            super(recordingId);
+        }
+    }
+}

@@ -1,5 +1,7 @@
 package dev.reprise.contracts;
 
+import dev.reprise.contracts.recording.RecordingDeleted;
+import dev.reprise.contracts.recording.RecordingEdited;
 import dev.reprise.contracts.recording.RecordingFinalized;
 import dev.reprise.contracts.room.ParticipantJoined;
 import dev.reprise.contracts.room.ParticipantLeft;
@@ -70,6 +72,22 @@ public final class EventCatalog {
             "dev.reprise.recording.finalized.v1", Topic.RECORDING, RecordingFinalized.class,
             "schemas/recording/recording.finalized.v1.json");
 
+    /**
+     * The host made a new version of a recording by cutting it; its kept ranges re-time derived data. Published by
+     * recording-service.
+     */
+    public static final EventType<RecordingEdited> RECORDING_EDITED = new EventType<>(
+            "dev.reprise.recording.edited.v1", Topic.RECORDING, RecordingEdited.class,
+            "schemas/recording/recording.edited.v1.json");
+
+    /**
+     * Every object of every version of a recording was removed from object storage; derived data must follow.
+     * Published by recording-service.
+     */
+    public static final EventType<RecordingDeleted> RECORDING_DELETED = new EventType<>(
+            "dev.reprise.recording.deleted.v1", Topic.RECORDING, RecordingDeleted.class,
+            "schemas/recording/recording.deleted.v1.json");
+
     private static final List<EventType<?>> ALL = List.of(
             ROOM_CREATED,
             ROOM_STARTED,
@@ -79,7 +97,9 @@ public final class EventCatalog {
             SPEAKER_CONSENT_CHANGED,
             PARTICIPANT_LEFT,
             ROOM_ENDED,
-            RECORDING_FINALIZED);
+            RECORDING_FINALIZED,
+            RECORDING_EDITED,
+            RECORDING_DELETED);
 
     // Collectors.toMap throws on a duplicate type, so a copy-paste mistake fails at class initialisation.
     private static final Map<String, EventType<?>> BY_TYPE = ALL.stream()

@@ -1,5 +1,7 @@
 package dev.reprise.contracts;
 
+import dev.reprise.contracts.recording.RecordingDeleted;
+import dev.reprise.contracts.recording.RecordingEdited;
 import dev.reprise.contracts.recording.RecordingFinalized;
 import dev.reprise.contracts.room.ParticipantJoined;
 import dev.reprise.contracts.room.ParticipantLeft;
@@ -43,7 +45,9 @@ class EventCatalogTest {
                 Map.entry(EventCatalog.SPEAKER_CONSENT_CHANGED, "dev.reprise.room.speaker.consent.changed.v1"),
                 Map.entry(EventCatalog.PARTICIPANT_LEFT, "dev.reprise.room.participant.left.v1"),
                 Map.entry(EventCatalog.ROOM_ENDED, "dev.reprise.room.ended.v1"),
-                Map.entry(EventCatalog.RECORDING_FINALIZED, "dev.reprise.recording.finalized.v1"));
+                Map.entry(EventCatalog.RECORDING_FINALIZED, "dev.reprise.recording.finalized.v1"),
+                Map.entry(EventCatalog.RECORDING_EDITED, "dev.reprise.recording.edited.v1"),
+                Map.entry(EventCatalog.RECORDING_DELETED, "dev.reprise.recording.deleted.v1"));
         expected.forEach((eventType, type) -> assertEquals(type, eventType.type()));
         assertEquals(RoomCreated.class, EventCatalog.ROOM_CREATED.dataClass());
         assertEquals(RoomStarted.class, EventCatalog.ROOM_STARTED.dataClass());
@@ -54,8 +58,12 @@ class EventCatalogTest {
         assertEquals(ParticipantLeft.class, EventCatalog.PARTICIPANT_LEFT.dataClass());
         assertEquals(RoomEnded.class, EventCatalog.ROOM_ENDED.dataClass());
         assertEquals(RecordingFinalized.class, EventCatalog.RECORDING_FINALIZED.dataClass());
+        assertEquals(RecordingEdited.class, EventCatalog.RECORDING_EDITED.dataClass());
+        assertEquals(RecordingDeleted.class, EventCatalog.RECORDING_DELETED.dataClass());
         assertEquals("schemas/room/room.created.v1.json", EventCatalog.ROOM_CREATED.schemaResource());
         assertEquals("schemas/recording/recording.finalized.v1.json", EventCatalog.RECORDING_FINALIZED.schemaResource());
+        assertEquals("schemas/recording/recording.edited.v1.json", EventCatalog.RECORDING_EDITED.schemaResource());
+        assertEquals("schemas/recording/recording.deleted.v1.json", EventCatalog.RECORDING_DELETED.schemaResource());
         assertEquals(Set.copyOf(EventCatalog.all()), expected.keySet(), "every catalogued type is pinned here");
     }
 
@@ -125,7 +133,8 @@ class EventCatalogTest {
                 assertSame(Topic.RECORDING, t.topic(), t.type());
             }
         }
-        assertEquals(List.of(EventCatalog.RECORDING_FINALIZED), EventCatalog.onTopic(Topic.RECORDING));
+        assertEquals(List.of(EventCatalog.RECORDING_FINALIZED, EventCatalog.RECORDING_EDITED,
+                EventCatalog.RECORDING_DELETED), EventCatalog.onTopic(Topic.RECORDING));
     }
 
     @Test

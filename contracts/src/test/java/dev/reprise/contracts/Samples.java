@@ -1,5 +1,7 @@
 package dev.reprise.contracts;
 
+import dev.reprise.contracts.recording.KeptRange;
+import dev.reprise.contracts.recording.RecordingEdited;
 import dev.reprise.contracts.recording.RecordingFile;
 import dev.reprise.contracts.recording.RecordingFileKind;
 import dev.reprise.contracts.recording.VoiceInterval;
@@ -12,6 +14,7 @@ import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,9 +38,26 @@ final class Samples {
             RecordingFile.class, args -> args.put("speakerId",
                     args.get("kind") == RecordingFileKind.TRACK ? "RecordingFile.speakerId-sample" : null),
             // 0 <= startMs < endMs.
-            VoiceInterval.class, args -> args.put("endMs", (long) args.get("startMs") + 1_000L));
+            VoiceInterval.class, args -> args.put("endMs", (long) args.get("startMs") + 1_000L),
+            // 0 <= sourceStartMs < sourceEndMs.
+            KeptRange.class, args -> args.put("sourceEndMs", (long) args.get("sourceStartMs") + 1_000L),
+            // sourceVersion < version; kept ranges back to back from 0 in the new version, adding up to durationMs.
+            RecordingEdited.class, Samples::editedInvariants);
 
     private Samples() {
+    }
+
+    private static void editedInvariants(Map<String, Object> args) {
+        args.put("sourceVersion", (int) args.get("version") - 1);
+        List<KeptRange> contiguous = new ArrayList<>();
+        long target = 0;
+        for (Object item : (List<?>) args.get("keptRanges")) {
+            KeptRange range = (KeptRange) item;
+            contiguous.add(new KeptRange(range.sourceStartMs(), range.sourceEndMs(), target));
+            target += range.lengthMs();
+        }
+        args.put("keptRanges", contiguous);
+        args.put("durationMs", target);
     }
 
     static boolean isNullable(RecordComponent component) {

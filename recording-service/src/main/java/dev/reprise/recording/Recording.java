@@ -14,7 +14,7 @@ import java.util.UUID;
 @Table(name = "recording")
 public class Recording {
 
-    public enum Status { RECORDING, PROCESSING, READY, FAILED, DELETED }
+    public enum Status { RECORDING, PROCESSING, READY, FAILED, DELETING, DELETED }
 
     @Id
     public UUID id;
@@ -31,6 +31,11 @@ public class Recording {
 
     @Column(name = "ended_at")
     public Instant endedAt;
+
+    /** The retention policy the room ended under (null while it is live). */
+    @Enumerated(EnumType.STRING)
+    @Column(name = "retention_policy")
+    public dev.reprise.contracts.room.RetentionPolicy retentionPolicy;
 
     public static Recording startedWith(UUID roomId, Instant startedAt) {
         Recording recording = new Recording();

@@ -1,12 +1,13 @@
 package dev.reprise.contracts.recording;
 
 /**
- * A stretch of time in which a speaker's voice is heard. Positions are milliseconds from the recording's
- * {@link RecordingFinalized#startedAt() startedAt} (its time zero); the interval is half-open,
- * {@code [startMs, endMs)}.
+ * A stretch of time in which a speaker's voice is heard. Positions are milliseconds on the time line of the
+ * recording version the event describes: from the recording's {@link RecordingFinalized#startedAt() startedAt} (its
+ * time zero) in {@link RecordingFinalized}, from the start of the new version in {@link RecordingEdited}. The
+ * interval is half-open, {@code [startMs, endMs)}.
  *
- * @param startMs where the voice starts, in milliseconds from {@code startedAt}; {@code 0 <= startMs}
- * @param endMs   where the voice ends (exclusive), in milliseconds from {@code startedAt}; {@code startMs < endMs}
+ * @param startMs where the voice starts, in milliseconds from time zero; {@code 0 <= startMs}
+ * @param endMs   where the voice ends (exclusive), in milliseconds from time zero; {@code startMs < endMs}
  */
 public record VoiceInterval(long startMs, long endMs) {
 

@@ -398,8 +398,12 @@ public final class OutboxRelay implements AutoCloseable {
 
     private static ProducerRecord<String, byte[]> toRecord(Row row) {
         Instant occurredAt = row.getOffsetDateTime("occurred_at").toInstant();
+        // The broker refuses record timestamps more than an hour ahead of its clock (Kafka's
+        // log.message.timestamp.after.max.ms), which would block the key for good: a writer whose clock runs ahead
+        // gets its record stamped with the send time; the CloudEvents time keeps what the writer said.
+        long timestamp = Math.min(occurredAt.toEpochMilli(), System.currentTimeMillis());
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(row.getString("topic"), null,
-                occurredAt.toEpochMilli(), row.getString("record_key"),
+                timestamp, row.getString("record_key"),
                 row.getString("payload").getBytes(StandardCharsets.UTF_8));
         header(record, CloudEventHeaders.ID, row.getUUID("event_id").toString());
         header(record, CloudEventHeaders.SPEC_VERSION, CloudEventHeaders.SPEC_VERSION_VALUE);

@@ -16,6 +16,20 @@ public interface RecordingConfig {
 
     Mix mix();
 
+    Retention retention();
+
+    /** Deleting recordings on the schedule their hosts chose (RetentionWorker). */
+    interface Retention {
+
+        /** How long a MODERATION_30D recording is kept after its room ends, unless the host saves it. */
+        @WithDefault("30d")
+        Duration moderationWindow();
+
+        /** How often each replica looks for recordings due for deletion. */
+        @WithDefault("10s")
+        Duration checkInterval();
+    }
+
     /** How long a download link of a recording's file works (presigned object storage URL). */
     @WithDefault("5m")
     java.time.Duration downloadLinkTtl();
@@ -45,6 +59,18 @@ public interface RecordingConfig {
          */
         @WithDefault("2m")
         Duration journalWait();
+
+        /** Failed attempts in a row after which an ended room's recording is FAILED (with the last reason). */
+        @WithDefault("5")
+        @Min(1)
+        int maxAttempts();
+
+        /**
+         * How long after the room's end finishing starts at the earliest: audio the media server sent just before
+         * the end is still being written then.
+         */
+        @WithDefault("2s")
+        Duration endGrace();
 
         /** Programme loudness of the finished mix (EBU R128, integrated); -16 LUFS is the spoken-word norm. */
         @WithDefault("-16")

@@ -13,12 +13,18 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.ZoneOffset;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,7 +35,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * A host's recordings: their state while they are built (progress of the live mix, then of the finishing steps),
- * their files once ready, and short-lived download links. Only the room's host sees a recording here.
+ * their files once ready, short-lived download links, and the host's retention choices (save, delete). A
+ * moderator puts a hold on a recording (a report) and, while it holds, may see and download it: the only way a
+ * moderator reaches a recording, an ephemeral room's included. Anyone else gets 404 or 403.
  */
 @Path("/recordings")
 @Authenticated
@@ -46,7 +54,20 @@ public class RecordingResource {
      */
     public record RecordingView(UUID id, UUID roomId, String status, String step, long mixedSeconds,
             Long durationMs, Double loudnessLufs, int version, Instant startedAt, Instant endedAt,
-            Instant finalizedAt, String failure, List<FileView> files) {
+            Instant finalizedAt, String failure, RetentionView retention, List<FileView> files) {
+    }
+
+    /**
+     * When the recording will be deleted and why: {@code deleteAfter} null means kept; a hold stops deletion.
+     *
+     * @param reason in words, for the host's app
+     */
+    public record RetentionView(String policy, Instant deleteAfter, Instant savedAt, boolean held, String holdReason,
+            String reason) {
+    }
+
+    public record HoldRequest(@jakarta.validation.constraints.NotBlank(message = "is required")
+            @jakarta.validation.constraints.Size(max = 500, message = "is at most 500 characters") String reason) {
     }
 
     public record DownloadView(String url, Instant expiresAt) {
@@ -54,7 +75,9 @@ public class RecordingResource {
 
     private static final String SELECT = """
             SELECT r.id, r.room_id, r.status, r.processing_step, r.duration_ms, r.loudness_lufs, r.gain_db,
-                   r.version, r.started_at, r.ended_at, r.finalized_at, r.failure,
+                   r.version, r.started_at, r.ended_at, r.finalized_at, r.failure, p.host_id,
+                   COALESCE(r.retention_policy, p.retention_policy) AS retention_policy, r.delete_after, r.saved_at,
+                   r.hold_reason, r.deletion_reason,
                    (SELECT count(*) FROM mix_window w WHERE w.recording_id = r.id AND w.mixed_version >= 0)
                        AS mixed_windows
               FROM recording r JOIN room_policy p ON p.room_id = r.room_id""";
@@ -90,7 +113,7 @@ public class RecordingResource {
     @Path("/{recordingId}")
     @Operation(summary = "A recording's state, progress and files (its host only)")
     public Uni<RecordingView> get(@PathParam("recordingId") UUID recordingId) {
-        return owned(recordingId).flatMap(row -> files(recordingId, row.getInteger("version"))
+        return visible(recordingId).flatMap(row -> files(recordingId, row.getInteger("version"))
                 .map(files -> view(row, files)));
     }
 
@@ -103,7 +126,7 @@ public class RecordingResource {
             throw ProblemException.invalidField("file", "is required: the name of one of the recording's files,"
                     + " e.g. recording.mp3");
         }
-        return owned(recordingId).flatMap(row -> pool.preparedQuery(
+        return visible(recordingId).flatMap(row -> pool.preparedQuery(
                 "SELECT object_key FROM recording_file WHERE recording_id = $1 AND version = $2 AND name = $3")
                 .execute(Tuple.of(recordingId, row.getInteger("version"), file)).map(rows -> {
                     if (!"READY".equals(row.getString("status")) || rows.size() == 0) {
@@ -121,20 +144,115 @@ public class RecordingResource {
                 }));
     }
 
-    /** The recording's row, if the caller is its room's host; 404 for a recording the caller may not know of. */
+    /** The recording's row, if the caller is its room's host; 404 for a recording that does not exist. */
     private Uni<Row> owned(UUID recordingId) {
+        return row(recordingId).map(row -> {
+            if (!row.getString("host_id").equals(caller.id())) {
+                throw ProblemException.forbidden("Only the room's host can do this with its recording.");
+            }
+            return row;
+        });
+    }
+
+    /** The recording's row, for its host, or for a moderator while a hold is on it. */
+    private Uni<Row> visible(UUID recordingId) {
+        return row(recordingId).map(row -> {
+            boolean host = row.getString("host_id").equals(caller.id());
+            if (!host && !(caller.isModerator() && row.getString("hold_reason") != null)) {
+                throw ProblemException.forbidden(caller.isModerator()
+                        ? "A moderator reaches a recording only through a hold on it."
+                        : "Only the room's host can see its recording.");
+            }
+            return row;
+        });
+    }
+
+    private Uni<Row> row(UUID recordingId) {
         return pool.preparedQuery(SELECT + " WHERE r.id = $1 AND r.status <> 'DELETED'")
-                .execute(Tuple.of(recordingId)).flatMap(rows -> pool.preparedQuery(
-                        "SELECT p.host_id FROM recording r JOIN room_policy p ON p.room_id = r.room_id WHERE r.id = $1")
-                        .execute(Tuple.of(recordingId)).map(hosts -> {
-                            if (rows.size() == 0) {
-                                throw ProblemException.notFound("Recording " + recordingId + " does not exist.");
-                            }
-                            if (!hosts.iterator().next().getString("host_id").equals(caller.id())) {
-                                throw ProblemException.forbidden("Only the room's host can see its recording.");
-                            }
-                            return rows.iterator().next();
-                        }));
+                .execute(Tuple.of(recordingId)).map(rows -> {
+                    if (rows.size() == 0) {
+                        throw ProblemException.notFound("Recording " + recordingId + " does not exist.");
+                    }
+                    return rows.iterator().next();
+                });
+    }
+
+    @POST
+    @Path("/{recordingId}/save")
+    @Operation(summary = "Keep the recording beyond the moderation window (its host only)")
+    public Uni<RecordingView> save(@PathParam("recordingId") UUID recordingId) {
+        return owned(recordingId).flatMap(row -> {
+            if ("DELETING".equals(row.getString("status"))) {
+                throw ProblemException.conflict("recording-deleting", "Recording being deleted",
+                        "Recording " + recordingId + " is being deleted.");
+            }
+            return pool.preparedQuery("""
+                    UPDATE recording SET saved_at = COALESCE(saved_at, $2), delete_after = NULL
+                     WHERE id = $1 AND status NOT IN ('DELETING', 'DELETED')""")
+                    .execute(Tuple.of(recordingId, clock.instant().atOffset(ZoneOffset.UTC)));
+        }).flatMap(ignored -> get(recordingId));
+    }
+
+    @DELETE
+    @Path("/{recordingId}")
+    @Operation(summary = "Delete the recording, every version and file (its host only); done in the background")
+    public Uni<Response> delete(@PathParam("recordingId") UUID recordingId) {
+        return owned(recordingId).flatMap(row -> pool.preparedQuery("""
+                UPDATE recording SET status = 'DELETING', deletion_reason = 'HOST_DELETED'
+                 WHERE id = $1 AND status IN ('READY', 'FAILED') AND hold_reason IS NULL RETURNING id""")
+                .execute(Tuple.of(recordingId)).map(updated -> {
+                    if (updated.size() == 0) {
+                        String status = row.getString("status");
+                        if ("DELETING".equals(status)) {
+                            return Response.accepted().build();
+                        }
+                        if (row.getString("hold_reason") != null) {
+                            throw ProblemException.conflict("recording-held", "Recording held",
+                                    "A moderator holds recording " + recordingId + "; it cannot be deleted until"
+                                            + " the hold is released.");
+                        }
+                        throw ProblemException.conflict("recording-not-finished", "Recording not finished",
+                                "Recording " + recordingId + " is " + status.toLowerCase()
+                                        + "; it can be deleted once it is ready.");
+                    }
+                    return Response.accepted().build();
+                }));
+    }
+
+    @PUT
+    @Path("/{recordingId}/hold")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Hold the recording for moderation: no deletion until released (moderators)")
+    public Uni<RecordingView> hold(@PathParam("recordingId") UUID recordingId,
+            @jakarta.validation.constraints.NotNull(message = "a JSON body is required") @jakarta.validation.Valid
+            HoldRequest request) {
+        requireModerator();
+        return pool.preparedQuery("""
+                UPDATE recording SET hold_reason = $2, held_by = $3, held_at = COALESCE(held_at, $4)
+                 WHERE id = $1 AND status <> 'DELETED'
+                   AND NOT (status = 'DELETING' AND lease_until > now()) RETURNING id""")
+                .execute(Tuple.of(recordingId, request.reason(), caller.id(),
+                        clock.instant().atOffset(ZoneOffset.UTC)))
+                .flatMap(updated -> updated.size() > 0 ? get(recordingId) : row(recordingId).map(row -> {
+                    throw ProblemException.conflict("recording-deleting", "Recording being deleted",
+                            "Recording " + recordingId + " is being deleted; it can no longer be held.");
+                }));
+    }
+
+    @DELETE
+    @Path("/{recordingId}/hold")
+    @Operation(summary = "Release a moderation hold: the recording's retention applies again (moderators)")
+    public Uni<Response> release(@PathParam("recordingId") UUID recordingId) {
+        requireModerator();
+        return row(recordingId).flatMap(row -> pool.preparedQuery("""
+                UPDATE recording SET hold_reason = NULL, held_by = NULL, held_at = NULL WHERE id = $1""")
+                .execute(Tuple.of(recordingId))).map(ignored -> Response.noContent().build());
+    }
+
+    private void requireModerator() {
+        if (!caller.isModerator()) {
+            throw ProblemException.forbidden("Only moderators hold recordings.");
+        }
     }
 
     private Uni<List<FileView>> files(UUID recordingId, int version) {
@@ -156,7 +274,28 @@ public class RecordingResource {
                 row.getLong("duration_ms"), row.getDouble("loudness_lufs") == null ? null
                         : row.getDouble("loudness_lufs") + row.getDouble("gain_db"),
                 row.getInteger("version"), instant(row, "started_at"), instant(row, "ended_at"),
-                instant(row, "finalized_at"), row.getString("failure"), files);
+                instant(row, "finalized_at"), row.getString("failure"), retention(row), files);
+    }
+
+    private static RetentionView retention(Row row) {
+        String policy = row.getString("retention_policy");
+        Instant deleteAfter = instant(row, "delete_after");
+        String hold = row.getString("hold_reason");
+        String reason;
+        if (row.getString("deletion_reason") != null) {
+            reason = "being deleted: " + row.getString("deletion_reason").toLowerCase().replace('_', ' ');
+        } else if (hold != null) {
+            reason = "held by a moderator: not deleted until the hold is released";
+        } else if (row.getOffsetDateTime("saved_at") != null || "SAVED".equals(policy)) {
+            reason = "saved: kept until its host deletes it";
+        } else if ("EPHEMERAL".equals(policy)) {
+            reason = "ephemeral room: deleted when the room ends";
+        } else if (deleteAfter != null) {
+            reason = "moderation window: deleted at the date given unless its host saves it";
+        } else {
+            reason = "moderation window: deleted a while after the room ends unless its host saves it";
+        }
+        return new RetentionView(policy, deleteAfter, instant(row, "saved_at"), hold != null, hold, reason);
     }
 
     private static Instant instant(Row row, String column) {

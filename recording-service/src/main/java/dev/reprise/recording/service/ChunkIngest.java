@@ -96,16 +96,23 @@ public class ChunkIngest {
         try {
             journal.flush();
             String journalName = TrackJournal.nameOf(journal.file());
-            // The claim also notes the journal as pending for the recording: its end waits until it is sealed.
+            // The claim also notes the journal as pending for the recording: its end waits until it is sealed. It
+            // holds a share lock on the recording until commit, so it is ordered with the room's end: either the
+            // end sees the pending journal, or the claim sees the end and nothing is claimed.
             inserted = pool.preparedQuery("""
-                    WITH claim AS (
+                    WITH live AS (
+                        SELECT r.id FROM track t JOIN recording r ON r.id = t.recording_id
+                         WHERE t.id = $1 AND r.ended_at IS NULL FOR SHARE OF r),
+                    claim AS (
                         INSERT INTO ingest_chunk (track_id, sequence, start_sample, sample_count, digest, journal)
-                        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (track_id, sequence) DO NOTHING RETURNING sequence),
+                        SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM live)
+                        ON CONFLICT (track_id, sequence) DO NOTHING RETURNING sequence),
                     pending AS (
                         INSERT INTO pending_journal (journal, recording_id)
-                        SELECT $6, t.recording_id FROM track t WHERE t.id = $1 AND EXISTS (SELECT 1 FROM claim)
+                        SELECT $6, id FROM live WHERE EXISTS (SELECT 1 FROM claim)
                         ON CONFLICT DO NOTHING)
-                    SELECT sequence FROM claim""")
+                    SELECT sequence, true AS live FROM claim
+                    UNION ALL SELECT NULL, false WHERE NOT EXISTS (SELECT 1 FROM live)""")
                     .execute(Tuple.from(List.of(trackId, sequence, start, (long) mono.length, digest, journalName)))
                     .await().atMost(QUERY_TIMEOUT);
         } catch (IOException e) {
@@ -113,6 +120,12 @@ public class ChunkIngest {
         } finally {
             // Sealing waits for this: it must see the claim, or know there will be none.
             journal.release();
+        }
+        if (inserted.size() > 0 && !inserted.iterator().next().getBoolean("live")) {
+            // The room ended while this chunk was on its way: it is not part of the recording (and dropped when
+            // its journal is sealed, unclaimed).
+            throw ProblemException.conflict("room-ended", "Room ended", "Room " + roomId + " has ended; its"
+                    + " recording takes no more audio.");
         }
         if (inserted.size() == 0) {
             // A concurrent upload of the same chunk claimed it first; this copy is dropped when sealed.

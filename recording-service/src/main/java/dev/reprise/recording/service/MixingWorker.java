@@ -40,13 +40,17 @@ public class MixingWorker {
     private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration IDLE_PAUSE = Duration.ofMillis(500);
     private static final Duration FAILURE_PAUSE = Duration.ofSeconds(5);
+    /** An ended room whose last journals or consent re-cuts are not in yet is looked at again after this. */
+    private static final Duration WAITING_PAUSE = Duration.ofSeconds(1);
 
     private final Pool pool;
     private final WindowMixer mixer;
     private final RecordingFinisher finisher;
     private final RecordingConfig.Mix config;
     private final long sealLagMillis;
-    private final String owner = "replica-" + UUID.randomUUID();
+    /** Each claim gets its own lease token, so two threads of one replica never share a lease. */
+    private final String replica = "replica-" + UUID.randomUUID().toString().substring(0, 8);
+    private final AtomicInteger claims = new AtomicInteger();
     private ExecutorService threads;
     private volatile boolean running;
 
@@ -80,11 +84,6 @@ public class MixingWorker {
         }
     }
 
-    /** The lease owner name of this replica. */
-    public String owner() {
-        return owner;
-    }
-
     private void work() {
         while (running && !Thread.currentThread().isInterrupted()) {
             Claimed claimed = null;
@@ -94,12 +93,16 @@ public class MixingWorker {
                     Thread.sleep(IDLE_PAUSE.toMillis());
                     continue;
                 }
+                Duration pause = Duration.ZERO;
                 if (claimed.endedAt() != null) {
-                    finisher.finish(claimed.id(), owner, this::renew);
+                    Claimed lease = claimed;
+                    if (!finisher.finish(claimed.id(), claimed.owner(), () -> renew(lease))) {
+                        pause = WAITING_PAUSE;
+                    }
                 } else {
                     mixLive(claimed);
                 }
-                release(claimed.id(), Duration.ZERO, null);
+                release(claimed, pause, null);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (LeaseLost lost) {
@@ -112,7 +115,7 @@ public class MixingWorker {
                         claimed == null ? "(claim)" : claimed.id(), FAILURE_PAUSE);
                 if (claimed != null) {
                     try {
-                        release(claimed.id(), FAILURE_PAUSE, reason(e));
+                        release(claimed, FAILURE_PAUSE, reason(e));
                     } catch (Exception releaseFailed) {
                         LOG.debugf("Cannot release recording %s (%s); its lease runs out", claimed.id(),
                                 releaseFailed.toString());
@@ -124,23 +127,29 @@ public class MixingWorker {
         }
     }
 
-    private record Claimed(UUID id, Instant startedAt, Instant endedAt, int nextWindow) {
+    private record Claimed(UUID id, String owner, Instant startedAt, Instant endedAt, int nextWindow) {
     }
 
     private Claimed claim() {
         long window = config.windowLength().toMillis();
+        String owner = replica + "/" + claims.incrementAndGet();
         RowSet<Row> rows = pool.preparedQuery("""
                 UPDATE recording r SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
                  WHERE r.id = (
                     SELECT c.id FROM recording c
-                     WHERE c.status IN ('RECORDING', 'PROCESSING')
+                     WHERE c.status IN ('RECORDING', 'PROCESSING', 'READY')
                        AND (c.lease_until IS NULL OR c.lease_until < now())
-                       AND (c.ended_at IS NOT NULL
-                            OR c.started_at + ((c.next_window + 1) * $3 + $4) * interval '1 millisecond' < now()
-                            OR EXISTS (SELECT 1 FROM mix_window w
-                                        WHERE w.recording_id = c.id AND w.input_version > w.mixed_version
-                                          AND c.started_at + ((w.window_index + 1) * $3 + $4)
-                                              * interval '1 millisecond' < now()))
+                       AND CASE WHEN c.status = 'READY'
+                           -- finished, but audio of it changed since (a late consent withdrawal): build it again
+                           THEN EXISTS (SELECT 1 FROM mix_window w
+                                         WHERE w.recording_id = c.id AND w.input_version > w.mixed_version)
+                           ELSE c.ended_at IS NOT NULL
+                                OR c.started_at + ((c.next_window + 1) * $3 + $4) * interval '1 millisecond' < now()
+                                OR EXISTS (SELECT 1 FROM mix_window w
+                                            WHERE w.recording_id = c.id AND w.input_version > w.mixed_version
+                                              AND c.started_at + ((w.window_index + 1) * $3 + $4)
+                                                  * interval '1 millisecond' < now())
+                           END
                      ORDER BY c.ended_at NULLS LAST, c.started_at
                      LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING r.id, r.started_at, r.ended_at, r.next_window""")
@@ -150,7 +159,7 @@ public class MixingWorker {
             return null;
         }
         Row row = rows.iterator().next();
-        return new Claimed(row.getUUID("id"), row.getOffsetDateTime("started_at").toInstant(),
+        return new Claimed(row.getUUID("id"), owner, row.getOffsetDateTime("started_at").toInstant(),
                 row.getOffsetDateTime("ended_at") == null ? null : row.getOffsetDateTime("ended_at").toInstant(),
                 row.getInteger("next_window"));
     }
@@ -172,7 +181,7 @@ public class MixingWorker {
                 .forEach(row -> todo.add(row.getInteger("window_index")));
         for (int window : todo) {
             mixer.mix(claimed.id(), window, -1);
-            renew(claimed.id());
+            renew(claimed);
         }
     }
 
@@ -181,23 +190,32 @@ public class MixingWorker {
                 .getOffsetDateTime("now").toInstant();
     }
 
-    /** Extends the lease on {@code recordingId}; throws {@link LeaseLost} if another replica holds it now. */
-    void renew(UUID recordingId) {
+    /** Extends the lease of {@code claimed}; throws {@link LeaseLost} if someone else holds the recording now. */
+    private void renew(Claimed claimed) {
         RowSet<Row> rows = pool.preparedQuery("""
                 UPDATE recording SET lease_until = now() + $3 * interval '1 millisecond'
                  WHERE id = $1 AND lease_owner = $2 RETURNING id""")
-                .execute(Tuple.of(recordingId, owner, config.lease().toMillis())).await().atMost(QUERY_TIMEOUT);
+                .execute(Tuple.of(claimed.id(), claimed.owner(), config.lease().toMillis()))
+                .await().atMost(QUERY_TIMEOUT);
         if (rows.size() == 0) {
-            throw new LeaseLost(recordingId.toString());
+            throw new LeaseLost(claimed.id().toString());
         }
     }
 
-    private void release(UUID recordingId, Duration pause, String failure) {
+    /**
+     * Lets the lease go, with a pause before the next claim. A failure is kept for the API to show; an ended room
+     * that failed {@code max-attempts} times in a row is FAILED (a live room keeps trying: its audio keeps coming).
+     */
+    private void release(Claimed claimed, Duration pause, String failure) {
         pool.preparedQuery("""
                 UPDATE recording SET lease_owner = NULL, lease_until = now() + $3 * interval '1 millisecond',
-                       failure = $4
+                       failure = CAST($4 AS text),
+                       attempts = CASE WHEN CAST($4 AS text) IS NULL THEN 0 ELSE attempts + 1 END,
+                       status = CASE WHEN CAST($4 AS text) IS NOT NULL AND ended_at IS NOT NULL AND attempts + 1 >= $5
+                                      AND status = 'PROCESSING' THEN 'FAILED' ELSE status END
                  WHERE id = $1 AND lease_owner = $2""")
-                .execute(Tuple.of(recordingId, owner, pause.toMillis(), failure)).await().atMost(QUERY_TIMEOUT);
+                .execute(Tuple.of(claimed.id(), claimed.owner(), pause.toMillis(), failure, config.maxAttempts()))
+                .await().atMost(QUERY_TIMEOUT);
     }
 
     /** A failure as the recording shows it: one line, no control characters (PostgreSQL text refuses NUL). */

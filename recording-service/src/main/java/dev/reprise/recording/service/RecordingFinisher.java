@@ -2,6 +2,8 @@ package dev.reprise.recording.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reprise.contracts.EventCatalog;
+import dev.reprise.contracts.recording.KeptRange;
+import dev.reprise.contracts.recording.RecordingEdited;
 import dev.reprise.contracts.recording.RecordingFile;
 import dev.reprise.contracts.recording.RecordingFileKind;
 import dev.reprise.contracts.recording.RecordingFinalized;
@@ -73,6 +75,7 @@ public class RecordingFinisher {
     private final Outbox outbox;
     private final ObjectMapper json;
     private final RecordingConfig.Mix config;
+    private final RecordingConfig.Retention retention;
     private final VoiceActivity voice;
 
     public RecordingFinisher(Pool pool, ObjectStorage storage, WindowMixer mixer, WindowEncoder encoder,
@@ -84,34 +87,51 @@ public class RecordingFinisher {
         this.outbox = outbox;
         this.json = json;
         this.config = config.mix();
+        this.retention = config.retention();
         this.voice = new VoiceActivity(config.mix().voiceThresholdDbfs(), config.mix().voiceMergeGap().toMillis(),
                 config.mix().voiceMinimum().toMillis());
     }
 
     private record Finishing(UUID id, UUID roomId, String hostId, RetentionPolicy retention, Instant startedAt,
-            Instant endedAt, int version, Instant now) {
+            Instant endedAt, int version, Instant now, boolean held, boolean saved, String status) {
     }
 
     /**
-     * Finishes recording {@code recordingId} under the lease of {@code owner}; {@code renew} extends the lease
-     * between steps (and throws when it was lost). Returns quietly when the room's last audio is not sealed yet.
+     * Finishes recording {@code recordingId} under the lease {@code owner}; {@code renew} extends the lease between
+     * steps (and throws when it was lost). A READY recording whose audio changed since (a consent withdrawal cut
+     * after the end) is built again as its next version. Returns false when it cannot finish yet: the room's last
+     * audio or a consent re-cut is still on its way.
      */
-    public void finish(UUID recordingId, String owner, Consumer<UUID> renew) throws Exception {
+    public boolean finish(UUID recordingId, String owner, Runnable renew) throws Exception {
         Finishing recording = load(recordingId);
-        step(recordingId, "WAITING_FOR_INGEST");
-        Row pending = pool.preparedQuery("""
-                SELECT count(*) AS journals, string_agg(journal, ', ') AS names FROM pending_journal
-                 WHERE recording_id = $1""").execute(Tuple.of(recordingId)).await().atMost(QUERY_TIMEOUT)
-                .iterator().next();
-        if (pending.getLong("journals") > 0) {
-            if (recording.now().isBefore(recording.endedAt().plus(config.journalWait()))) {
-                return;
-            }
-            LOG.warnf("Recording %s: finishing without journal(s) %s, not sealed %s after the room ended"
-                    + " (a replica gone with its disk?)", recordingId, pending.getString("names"),
-                    config.journalWait());
+        boolean rebuild = recording.status().equals("READY");
+        if (!rebuild && recording.retention() == RetentionPolicy.EPHEMERAL && !recording.held()
+                && !recording.saved()) {
+            // Delete-at-end: nothing is built; the retention worker removes what ingest stored.
+            pool.preparedQuery("""
+                    UPDATE recording SET status = 'DELETING', deletion_reason = 'EPHEMERAL', delete_after = ended_at,
+                           processing_step = NULL
+                     WHERE id = $1 AND lease_owner = $2 AND status IN ('RECORDING', 'PROCESSING')""")
+                    .execute(Tuple.of(recordingId, owner)).await().atMost(QUERY_TIMEOUT);
+            LOG.infof("Recording %s: the room was ephemeral; deleting instead of building", recordingId);
+            return true;
         }
         long total = Pcm.millisToSamples(Duration.between(recording.startedAt(), recording.endedAt()).toMillis());
+        if (total <= 0) {
+            pool.preparedQuery("""
+                    UPDATE recording SET status = 'FAILED', processing_step = NULL,
+                           failure = 'The room ended as it started: there is nothing to record.'
+                     WHERE id = $1 AND lease_owner = $2 AND status IN ('RECORDING', 'PROCESSING')""")
+                    .execute(Tuple.of(recordingId, owner)).await().atMost(QUERY_TIMEOUT);
+            return true;
+        }
+        if (recording.now().isBefore(recording.endedAt().plus(config.endGrace()))) {
+            return false;
+        }
+        step(recordingId, "WAITING_FOR_INGEST");
+        if (!ingestDone(recording)) {
+            return false;
+        }
         MixWindows windows = mixer.windows();
         int count = windows.count(total);
 
@@ -125,11 +145,9 @@ public class RecordingFinisher {
                                 "samples") }));
         for (int window = 0; window < count; window++) {
             long[] state = states.get(window);
-            boolean last = window == count - 1;
-            if (state == null || state[1] < 0 || state[0] > state[1] || state[2] != windows.length(window, total)
-                    || last) {
+            if (state == null || state[1] < 0 || state[0] > state[1] || state[2] != windows.length(window, total)) {
                 mixer.mix(recordingId, window, total);
-                renew.accept(recordingId);
+                renew.run();
             }
         }
 
@@ -141,17 +159,22 @@ public class RecordingFinisher {
                 config.loudnessTarget()) / MP3_GAIN_STEP_DB);
         List<String> speakers = speakers(recordingId);
         int version = recording.version() + 1;
-        String prefix = "recordings/" + recordingId + "/v" + version + "/";
+        // Each attempt writes under its own prefix: one that lost its lease (a long pause) can never overwrite
+        // the files of the attempt that published; what it leaves goes with the recording's deletion.
+        String prefix = "recordings/" + recordingId + "/v" + version + "-" + UUID.randomUUID().toString()
+                .substring(0, 8) + "/";
         List<RecordingFile> files = new ArrayList<>();
         Path work = Files.createTempDirectory("reprise-finish-");
         try {
-            Map<String, Path> outputs = join(recordingId, windows, count, total, gain, mp3Steps, speakers, work);
-            renew.accept(recordingId);
+            Map<String, Path> outputs = join(recordingId, windows, count, total, gain, mp3Steps, speakers,
+                    measured.pieces(), renew, work);
             files.add(upload(outputs.get(MixPiece.MIX_OPUS), prefix + "recording.opus", "recording.opus",
                     RecordingFileKind.MIX, null, "audio/ogg"));
+            renew.run();
             files.add(upload(outputs.get(MixPiece.MIX_MP3), prefix + "recording.mp3", "recording.mp3",
                     RecordingFileKind.MIX, null, "audio/mpeg"));
             for (String speaker : speakers) {
+                renew.run();
                 String name = "tracks/" + speaker + ".opus";
                 files.add(upload(outputs.get(MixPiece.trackOpus(speaker)), prefix + name, name,
                         RecordingFileKind.TRACK, speaker, "audio/ogg"));
@@ -166,16 +189,29 @@ public class RecordingFinisher {
             writePeaks(peaksFile, measured.peaks(), gain);
             files.add(upload(peaksFile, prefix + "peaks.json", "peaks.json", RecordingFileKind.PEAKS, null,
                     "application/json"));
-            renew.accept(recordingId);
+            renew.run();
 
-            double delivered = Double.isFinite(loudness) ? loudness + gain : config.loudnessTarget();
-            RecordingFinalized event = new RecordingFinalized(recordingId, recording.roomId(), recording.hostId(),
-                    version, recording.startedAt(), recording.endedAt(), Pcm.samplesToMillis(total), delivered,
-                    recording.retention(), storage.bucket(), files, timeline, recording.now());
-            publish(event, owner, loudness, gain);
-            LOG.infof("Recording %s finished: %d ms, %d window(s), %.1f LUFS measured, %+.2f dB applied,"
-                    + " %d speaker track(s)", recordingId, Pcm.samplesToMillis(total), count, loudness, gain,
-                    speakers.size());
+            double delivered = Double.isFinite(loudness) ? loudness + gain : -70.0;
+            long durationMs = Pcm.samplesToMillis(total);
+            Object event = rebuild
+                    ? new RecordingEdited(recordingId, recording.roomId(), recording.hostId(), version,
+                            recording.version(), List.of(new KeptRange(0, durationMs, 0)), durationMs, delivered,
+                            storage.bucket(), files, timeline, recording.now())
+                    : new RecordingFinalized(recordingId, recording.roomId(), recording.hostId(), version,
+                            recording.startedAt(), recording.endedAt(), durationMs, delivered, recording.retention(),
+                            storage.bucket(), files, timeline, recording.now());
+            Instant deleteAfter = RetentionWorker.deleteAfter(recording.retention().name(), recording.endedAt(),
+                    recording.saved(), retention);
+            if (!publish(recording, event, version, count, files, owner, loudness, gain, deleteAfter, rebuild)) {
+                return false;
+            }
+            LOG.infof("Recording %s %s: version %d, %d ms, %d window(s), %.1f LUFS measured, %+.2f dB applied,"
+                    + " %d speaker track(s)", recordingId, rebuild ? "built again" : "finished", version,
+                    durationMs, count, loudness, gain, speakers.size());
+            if (rebuild) {
+                removeVersion(recordingId, recording.version());
+            }
+            return true;
         } finally {
             try (Stream<Path> paths = Files.walk(work)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
@@ -183,16 +219,57 @@ public class RecordingFinisher {
         }
     }
 
+    /**
+     * Whether everything the room's speakers may contribute is in: no journal of it waits to be sealed (or the
+     * wait for one is over: a replica gone with its disk) and no consent withdrawal waits to be cut.
+     */
+    private boolean ingestDone(Finishing recording) {
+        Row pending = pool.preparedQuery("""
+                SELECT (SELECT count(*) FROM pending_journal WHERE recording_id = $1) AS journals,
+                       (SELECT string_agg(journal, ', ') FROM pending_journal WHERE recording_id = $1) AS names,
+                       (SELECT count(*) FROM consent_recut WHERE room_id = $2) AS recuts""")
+                .execute(Tuple.of(recording.id(), recording.roomId())).await().atMost(QUERY_TIMEOUT).iterator()
+                .next();
+        if (pending.getLong("recuts") > 0) {
+            return false;
+        }
+        if (pending.getLong("journals") > 0) {
+            if (recording.now().isBefore(recording.endedAt().plus(config.journalWait()))) {
+                return false;
+            }
+            LOG.warnf("Recording %s: finishing without journal(s) %s, not sealed %s after the room ended"
+                    + " (a replica gone with its disk?)", recording.id(), pending.getString("names"),
+                    config.journalWait());
+        }
+        return true;
+    }
+
+    /** Removes a superseded version's files (objects, then rows): a withdrawn voice must not stay in any. */
+    private void removeVersion(UUID recordingId, int version) throws Exception {
+        List<String> keys = new ArrayList<>();
+        pool.preparedQuery("SELECT object_key FROM recording_file WHERE recording_id = $1 AND version = $2")
+                .execute(Tuple.of(recordingId, version)).await().atMost(QUERY_TIMEOUT)
+                .forEach(row -> keys.add(row.getString("object_key")));
+        for (String key : keys) {
+            storage.client().removeObject(io.minio.RemoveObjectArgs.builder().bucket(storage.bucket()).object(key)
+                    .build());
+        }
+        pool.preparedQuery("DELETE FROM recording_file WHERE recording_id = $1 AND version = $2")
+                .execute(Tuple.of(recordingId, version)).await().atMost(QUERY_TIMEOUT);
+    }
+
     private Finishing load(UUID recordingId) {
         Row row = pool.preparedQuery("""
-                SELECT r.id, r.room_id, p.host_id, p.retention_policy, r.started_at, r.ended_at, r.version,
-                       now() AS now
+                SELECT r.id, r.room_id, p.host_id, COALESCE(r.retention_policy, p.retention_policy) AS retention_policy,
+                       r.started_at, r.ended_at, r.version, now() AS now, r.hold_reason IS NOT NULL AS held,
+                       r.saved_at IS NOT NULL AS saved, r.status
                   FROM recording r JOIN room_policy p ON p.room_id = r.room_id WHERE r.id = $1""")
                 .execute(Tuple.of(recordingId)).await().atMost(QUERY_TIMEOUT).iterator().next();
         return new Finishing(row.getUUID("id"), row.getUUID("room_id"), row.getString("host_id"),
                 RetentionPolicy.valueOf(row.getString("retention_policy")),
                 row.getOffsetDateTime("started_at").toInstant(), row.getOffsetDateTime("ended_at").toInstant(),
-                row.getInteger("version"), row.getOffsetDateTime("now").toInstant());
+                row.getInteger("version"), row.getOffsetDateTime("now").toInstant(), row.getBoolean("held"),
+                row.getBoolean("saved"), row.getString("status"));
     }
 
     private void step(UUID recordingId, String step) {
@@ -211,13 +288,13 @@ public class RecordingFinisher {
     }
 
     /** What the windows measured, in time order: small (bytes per 100 ms), so it is held whole. */
-    private record Measured(float[] loudness, float[] mp3Loudness, int samplePeak, byte[] peaks,
+    private record Measured(List<String> pieces, float[] loudness, float[] mp3Loudness, int samplePeak, byte[] peaks,
             Map<String, List<VoiceActivity.Interval>> activity) {
     }
 
     private Measured measure(UUID recordingId, int count) {
         RowSet<Row> rows = pool.preparedQuery("""
-                SELECT window_index, loudness, mp3_loudness, sample_peak, peaks, activity FROM mix_window
+                SELECT window_index, piece_key, loudness, mp3_loudness, sample_peak, peaks, activity FROM mix_window
                  WHERE recording_id = $1 AND window_index < $2 ORDER BY window_index""")
                 .execute(Tuple.of(recordingId, count)).await().atMost(QUERY_TIMEOUT);
         java.io.ByteArrayOutputStream loudness = new java.io.ByteArrayOutputStream();
@@ -225,7 +302,13 @@ public class RecordingFinisher {
         java.io.ByteArrayOutputStream peaks = new java.io.ByteArrayOutputStream();
         Map<String, List<VoiceActivity.Interval>> activity = new LinkedHashMap<>();
         int peak = 0;
+        List<String> pieces = new ArrayList<>();
         for (Row row : rows) {
+            if (row.getInteger("window_index") != pieces.size()) {
+                throw new IllegalStateException("window " + pieces.size() + " of recording " + recordingId
+                        + " was not mixed");
+            }
+            pieces.add(row.getString("piece_key"));
             loudness.writeBytes(row.getBuffer("loudness").getBytes());
             mp3Loudness.writeBytes(row.getBuffer("mp3_loudness").getBytes());
             peaks.writeBytes(row.getBuffer("peaks").getBytes());
@@ -239,7 +322,11 @@ public class RecordingFinisher {
                 }
             }
         }
-        return new Measured(floats(loudness.toByteArray()), floats(mp3Loudness.toByteArray()), peak,
+        if (pieces.size() != count) {
+            throw new IllegalStateException("recording " + recordingId + " has " + pieces.size() + " of " + count
+                    + " windows mixed");
+        }
+        return new Measured(pieces, floats(loudness.toByteArray()), floats(mp3Loudness.toByteArray()), peak,
                 peaks.toByteArray(), activity);
     }
 
@@ -269,7 +356,7 @@ public class RecordingFinisher {
      * track in Ogg Opus (a window where the speaker was silent gets the packets of silence).
      */
     private Map<String, Path> join(UUID recordingId, MixWindows windows, int count, long total, double gain,
-            int mp3Steps, List<String> speakers, Path work) throws Exception {
+            int mp3Steps, List<String> speakers, List<String> pieces, Runnable renew, Path work) throws Exception {
         Map<String, Path> files = new LinkedHashMap<>();
         Map<String, OutputStream> streams = new LinkedHashMap<>();
         Map<String, Ogg.OpusWriter> opus = new LinkedHashMap<>();
@@ -301,9 +388,12 @@ public class RecordingFinisher {
             long mp3Bytes = 0;
 
             for (int window = 0; window < count; window++) {
+                if (window % 20 == 19) {
+                    renew.run();
+                }
                 MixPiece piece;
                 try (InputStream object = storage.client().getObject(GetObjectArgs.builder()
-                        .bucket(storage.bucket()).object(WindowMixer.pieceKey(recordingId, window)).build())) {
+                        .bucket(storage.bucket()).object(pieces.get(window)).build())) {
                     piece = MixPiece.read(new java.io.BufferedInputStream(object, 1 << 16));
                 }
                 int owned = windows.opusPackets(window, total);
@@ -374,28 +464,62 @@ public class RecordingFinisher {
         json.writeValue(file.toFile(), waveform);
     }
 
-    /** The recording is ready, with its files and its event, if this replica still holds the lease. */
-    private void publish(RecordingFinalized event, String owner, double measured, double gain) {
-        boolean published = pool.withTransaction(connection -> connection.preparedQuery("""
-                UPDATE recording SET status = 'READY', processing_step = NULL, version = $3, duration_ms = $4,
-                       loudness_lufs = $5, gain_db = $6, finalized_at = $7, failure = NULL
-                 WHERE id = $1 AND lease_owner = $2 AND status = 'PROCESSING' RETURNING id""")
-                .execute(Tuple.from(List.of(event.recordingId(), owner, event.version(), event.durationMs(),
-                        Double.isFinite(measured) ? measured : -70.0, gain,
-                        event.finalizedAt().atOffset(java.time.ZoneOffset.UTC))))
+    /**
+     * The recording is ready, with its files and its event, in one transaction, if this attempt still holds the
+     * lease and nothing changed meanwhile: no window went stale, no consent re-cut is waiting. False if something
+     * did (the next attempt builds again); {@link MixingWorker.LeaseLost} if another attempt holds the lease.
+     */
+    private boolean publish(Finishing recording, Object event, int version, int count, List<RecordingFile> files,
+            String owner, double measured, double gain, Instant deleteAfter, boolean rebuild) {
+        Instant now = recording.now();
+        Boolean published = pool.withTransaction(connection -> connection.preparedQuery("""
+                UPDATE recording r SET status = 'READY', processing_step = NULL, version = $3, duration_ms = $4,
+                       loudness_lufs = $5, gain_db = $6, finalized_at = COALESCE(finalized_at, $7), failure = NULL,
+                       attempts = 0, delete_after = CASE WHEN $9 THEN delete_after ELSE $8 END
+                 WHERE id = $1 AND lease_owner = $2 AND status = CASE WHEN $9 THEN 'READY' ELSE 'PROCESSING' END
+                   AND NOT EXISTS (SELECT 1 FROM mix_window w WHERE w.recording_id = r.id
+                                      AND w.window_index < $10 AND w.input_version > w.mixed_version)
+                   AND NOT EXISTS (SELECT 1 FROM consent_recut c WHERE c.room_id = r.room_id)
+                RETURNING id""")
+                .execute(Tuple.from(java.util.Arrays.asList(recording.id(), owner, version,
+                        durationOf(event), Double.isFinite(measured) ? measured : -70.0, gain,
+                        now.atOffset(java.time.ZoneOffset.UTC),
+                        deleteAfter == null ? null : deleteAfter.atOffset(java.time.ZoneOffset.UTC), rebuild,
+                        count)))
                 .flatMap(updated -> updated.size() == 0 ? Uni.createFrom().item(false)
-                        : files(connection, event).chain(() -> outbox.add(connection,
-                                EventCatalog.RECORDING_FINALIZED, event.roomId().toString(), event,
-                                event.finalizedAt())).replaceWith(true)))
+                        : files(connection, recording.id(), version, files)
+                                .chain(() -> connection.preparedQuery("""
+                                        WITH beyond AS (UPDATE mix_window SET mixed_version = input_version
+                                                         WHERE recording_id = $1 AND window_index >= $2)
+                                        DELETE FROM pending_journal WHERE recording_id = $1""")
+                                        .execute(Tuple.of(recording.id(), count)))
+                                .chain(() -> rebuild
+                                        ? outbox.add(connection, EventCatalog.RECORDING_EDITED,
+                                                recording.roomId().toString(), (RecordingEdited) event, now)
+                                        : outbox.add(connection, EventCatalog.RECORDING_FINALIZED,
+                                                recording.roomId().toString(), (RecordingFinalized) event, now))
+                                .replaceWith(true)))
                 .await().atMost(QUERY_TIMEOUT);
         if (!published) {
-            throw new MixingWorker.LeaseLost(event.recordingId().toString());
+            boolean stillOurs = pool.preparedQuery("SELECT 1 FROM recording WHERE id = $1 AND lease_owner = $2")
+                    .execute(Tuple.of(recording.id(), owner)).await().atMost(QUERY_TIMEOUT).size() > 0;
+            if (!stillOurs) {
+                throw new MixingWorker.LeaseLost(recording.id().toString());
+            }
+            LOG.infof("Recording %s changed while it was being finished; building it again", recording.id());
         }
+        return published;
     }
 
-    private static Uni<Void> files(SqlConnection connection, RecordingFinalized event) {
-        List<Tuple> rows = event.files().stream().map(file -> Tuple.from(java.util.Arrays.asList(
-                event.recordingId(), event.version(), file.name(), file.kind().name(), file.speakerId(),
+    private static long durationOf(Object event) {
+        return event instanceof RecordingEdited edited ? edited.durationMs()
+                : ((RecordingFinalized) event).durationMs();
+    }
+
+    private static Uni<Void> files(SqlConnection connection, UUID recordingId, int version,
+            List<RecordingFile> files) {
+        List<Tuple> rows = files.stream().map(file -> Tuple.from(java.util.Arrays.asList(
+                recordingId, version, file.name(), file.kind().name(), file.speakerId(),
                 file.objectKey(), file.contentType(), file.bytes()))).toList();
         return connection.preparedQuery("""
                 INSERT INTO recording_file (recording_id, version, name, kind, speaker_id, object_key, content_type,

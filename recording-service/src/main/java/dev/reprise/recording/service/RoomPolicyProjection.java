@@ -106,6 +106,7 @@ public class RoomPolicyProjection {
             return recordings.findByRoom(ended.roomId()).chain(recording -> {
                 if (recording != null && recording.endedAt == null) {
                     recording.endedAt = ended.endedAt();
+                    recording.retentionPolicy = ended.retentionPolicy();
                 }
                 return notifyIngest(ended.roomId(), null);
             });

@@ -128,7 +128,10 @@ public class SegmentSealer {
             LOG.errorf("%s; moved aside to %s, never sealed", foreign.getMessage(), aside);
             try {
                 Files.move(journal, aside);
-            } catch (IOException e) {
+                // Nothing will be sealed from it: the recordings it named must not wait for it.
+                pool.preparedQuery("DELETE FROM pending_journal WHERE journal = $1")
+                        .execute(Tuple.of(TrackJournal.nameOf(journal))).await().atMost(QUERY_TIMEOUT);
+            } catch (Exception e) {
                 LOG.errorf(e, "Cannot move %s aside", journal);
             }
             done(journal);

@@ -67,8 +67,13 @@ public class WindowMixer {
         return windows;
     }
 
-    public static String pieceKey(UUID recordingId, int window) {
-        return "recordings/" + recordingId + "/windows/" + window + ".piece";
+    /**
+     * A piece's key names the input version it was mixed from (and its length: the last window is mixed again
+     * shorter when the room ends): two attempts at one window (a lease lost in a long
+     * pause) never overwrite each other's piece, and the row says which one is current.
+     */
+    public static String pieceKey(UUID recordingId, int window, long inputVersion, int length) {
+        return "recordings/" + recordingId + "/windows/" + window + "-" + inputVersion + "-" + length + ".piece";
     }
 
     /**
@@ -136,7 +141,7 @@ public class WindowMixer {
                         "track Opus"));
             }
             byte[] piece = new MixPiece(streams).toBytes();
-            String key = pieceKey(recordingId, window);
+            String key = pieceKey(recordingId, window, inputVersion, length);
             storage.client().putObject(PutObjectArgs.builder().bucket(storage.bucket()).object(key)
                     .stream(new ByteArrayInputStream(piece), piece.length, -1)
                     .contentType("application/octet-stream").build());
@@ -251,7 +256,7 @@ public class WindowMixer {
                 UPDATE mix_window SET mixed_version = $3, piece_key = $4, piece_bytes = $5, loudness = $6,
                        sample_peak = $7, peaks = $8, activity = $9, samples = $10, mp3_loudness = $11,
                        mixed_at = now()
-                 WHERE recording_id = $1 AND window_index = $2""")
+                 WHERE recording_id = $1 AND window_index = $2 AND (mixed_version < $3 OR samples <> $10)""")
                 .execute(Tuple.from(List.of(recordingId, window, inputVersion, key, bytes, floats(loudness), peak,
                         io.vertx.core.buffer.Buffer.buffer(peaks),
                         new JsonObject(json.writeValueAsString(activity)), length, floats(mp3Loudness))))

@@ -42,10 +42,15 @@ final class AnnouncedRooms implements AutoCloseable {
 
     /** A room gone live now, with {@code speaker} on stage and agreeing to be recorded; once projected. */
     Room live(String speaker, boolean recording) {
+        return live(speaker, recording, RetentionPolicy.SAVED);
+    }
+
+    /** The same, under a given retention policy. */
+    Room live(String speaker, boolean recording, RetentionPolicy retention) {
         UUID roomId = UUID.randomUUID();
         String host = "host-" + roomId.toString().substring(0, 8);
         Instant startedAt = now();
-        RoomSettings settings = new RoomSettings(recording, false, true, RetentionPolicy.SAVED);
+        RoomSettings settings = new RoomSettings(recording, false, true, retention);
         send(EventCatalog.ROOM_CREATED, roomId, new RoomCreated(roomId, host, "Live", settings, startedAt));
         send(EventCatalog.ROOM_STARTED, roomId, new RoomStarted(roomId, host, settings, startedAt));
         send(EventCatalog.SPEAKER_ADDED, roomId, new SpeakerAdded(roomId, speaker, true, startedAt));

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.reprise.contracts.EventCatalog;
 import dev.reprise.contracts.EventJson;
 import dev.reprise.contracts.Topic;
+import dev.reprise.contracts.recording.RecordingEdited;
 import dev.reprise.contracts.recording.RecordingFinalized;
 import dev.reprise.contracts.recording.SpeakerTimeline;
 import dev.reprise.contracts.recording.VoiceInterval;
@@ -14,6 +15,7 @@ import dev.reprise.contracts.room.EndReason;
 import dev.reprise.contracts.room.RetentionPolicy;
 import dev.reprise.contracts.room.RoomEnded;
 import dev.reprise.contracts.room.SpeakerAdded;
+import dev.reprise.contracts.room.SpeakerConsentChanged;
 import dev.reprise.recording.service.IngestTokens;
 import dev.reprise.stack.testing.LocalStackTestResource;
 import dev.reprise.stack.testing.TestTokens;
@@ -72,6 +74,9 @@ class RecordingBuildTest {
 
     @Inject
     Vertx vertx;
+
+    @Inject
+    dev.reprise.storage.ObjectStorage storage;
 
     @TestHTTPResource("/")
     URL base;
@@ -230,6 +235,67 @@ class RecordingBuildTest {
             assertThat(interval.startMs()).isCloseTo(cleoOffset, within(100L));
             assertThat(interval.endMs()).isCloseTo(cleoOffset + 1000, within(100L));
         });
+    }
+
+    @Test
+    void aWithdrawalThatArrivesAfterTheRecordingIsReadyMakesANewVersionWithoutTheVoice() throws Exception {
+        short[] ben = AudioCheck.librivox("0880");
+        short[] avaTone = LiveKitEgress.tone(440, 1000, 0.3);
+        AnnouncedRooms.Room room = rooms.live("ava", true);
+        Instant zero = room.startedAt();
+        rooms.send(EventCatalog.SPEAKER_ADDED, room.id(), new SpeakerAdded(room.id(), "ben", true, zero));
+        rooms.awaitCount("SELECT count(*) FROM speaker_consent WHERE room_id = $1", room.id(), 3);
+        chunk(room, "ava", tokens.issue(room.id(), "ava").token(), 0, 500, "audio/wav",
+                ChunkIngestTest.wav(avaTone, 1), 201);
+        chunk(room, "ben", tokens.issue(room.id(), "ben").token(), 0, 2_000, "audio/wav",
+                ChunkIngestTest.wav(ben, 1), 201);
+        long roomMillis = 6_000;
+        Thread.sleep(Math.max(0, roomMillis - millisSince(zero)));
+        rooms.send(EventCatalog.ROOM_ENDED, room.id(), new RoomEnded(room.id(), room.host(), EndReason.HOST_ENDED,
+                RetentionPolicy.SAVED, zero, zero.plusMillis(roomMillis)));
+        rooms.awaitCount("SELECT count(*) FROM recording WHERE room_id = $1 AND status = 'READY'", room.id(), 1);
+        Path dir = Files.createTempDirectory("recording-withdrawal");
+        short[] before = AudioCheck.decode(download(room, "recording.opus", dir));
+        assertThat(AudioCheck.find(before, ben, samples(2_000), RATE / 10).correlation()).isGreaterThan(0.8);
+        List<String> firstVersion = objectKeys(room);
+
+        try (TopicTail recordingTopic = TopicTail.fromEnd(bootstrapServers, Topic.RECORDING.topicName())) {
+            // ben said no at 1.5 s into the room; the event reaches this service only now, after the end.
+            rooms.send(EventCatalog.SPEAKER_CONSENT_CHANGED, room.id(), new SpeakerConsentChanged(room.id(), "ben",
+                    false, zero.plusMillis(1_500)));
+            List<ConsumerRecord<String, byte[]>> records = recordingTopic.awaitRecords(
+                    record -> record.key().equals(room.id().toString()), 1, Duration.ofSeconds(90));
+            RecordingEdited edited = EventJson.read(records.get(0).value(), EventCatalog.RECORDING_EDITED);
+            assertThat(edited.version()).isEqualTo(2);
+            assertThat(edited.sourceVersion()).isEqualTo(1);
+            assertThat(edited.speakers()).filteredOn(speaker -> speaker.speakerId().equals("ben"))
+                    .singleElement().satisfies(speaker -> assertThat(speaker.intervals()).isEmpty());
+        }
+        short[] after = AudioCheck.decode(download(room, "recording.opus", dir));
+        short[] benTrack = AudioCheck.decode(download(room, "tracks/ben.opus", dir));
+        // ben's voice is nowhere in the new version, checked on the audio; ava's tone is where it was.
+        assertThat(AudioCheck.levelDbfs(after, (int) samples(2_000), (int) samples(2_000) + ben.length))
+                .isLessThan(-60);
+        assertThat(AudioCheck.levelDbfs(benTrack, 0, benTrack.length)).isLessThan(-60);
+        AudioCheck.Match tone = AudioCheck.find(after, avaTone, samples(500), RATE / 10);
+        assertThat(millis(tone.offset())).isCloseTo(500L, within(20L));
+        // The first version's files are gone from object storage.
+        List<String> remaining = objectKeys(room);
+        assertThat(firstVersion.stream().filter(key -> key.contains("/v1-")).toList()).isNotEmpty()
+                .noneMatch(remaining::contains);
+    }
+
+    private List<String> objectKeys(AnnouncedRooms.Room room) {
+        List<String> keys = new java.util.ArrayList<>();
+        for (var item : storage.client().listObjects(io.minio.ListObjectsArgs.builder().bucket(storage.bucket())
+                .prefix("recordings/" + room.recordingId() + "/").recursive(true).build())) {
+            try {
+                keys.add(item.get().objectName());
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }
+        return keys;
     }
 
     private LiveKitEgress dial(AnnouncedRooms.Room room, String speaker, int channels) throws Exception {

@@ -38,13 +38,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Retention on the real stack with the service's clock moved: the moderation window, the host's save and delete,
+ * A host's controls and retention on the real stack, the service's clock moved where time matters: who may reach
+ * a recording, download links that expire, the moderation window, the host's save and delete,
  * an ephemeral room, and a moderator's hold, which stops every deletion and is a moderator's only way in.
  */
 @QuarkusTest
 @WithTestResource(value = LocalStackTestResource.class,
         initArgs = @ResourceArg(name = "service", value = "recording-service"))
-class RetentionTest {
+class HostControlsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -74,6 +75,43 @@ class RetentionTest {
     void disconnect() {
         clock.reset();
         rooms.close();
+    }
+
+    @Test
+    void onlyTheHostReachesARecordingAndItsDownloadLinksExpire() throws Exception {
+        AnnouncedRooms.Room room = ended(RetentionPolicy.SAVED);
+        UUID id = room.recordingId();
+        // A listener of the room (or anyone), another room's host: no view, no link, no save, no delete.
+        for (String other : List.of("listener-1", "host-of-another-room")) {
+            String token = TestTokens.forUser(other);
+            given().auth().oauth2(token).get("/recordings/{id}", id).then().statusCode(403);
+            given().auth().oauth2(token).queryParam("file", "recording.mp3").get("/recordings/{id}/download", id)
+                    .then().statusCode(403);
+            given().auth().oauth2(token).post("/recordings/{id}/save", id).then().statusCode(403);
+            given().auth().oauth2(token).delete("/recordings/{id}", id).then().statusCode(403);
+            given().auth().oauth2(token).get("/recordings").then().statusCode(200)
+                    .body("id", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem(id.toString())));
+        }
+        given().get("/recordings/{id}", id).then().statusCode(401);
+        given().auth().oauth2(TestTokens.forUser(room.host())).get("/recordings/{id}", UUID.randomUUID()).then()
+                .statusCode(404);
+        given().auth().oauth2(TestTokens.forUser(room.host())).queryParam("file", "nope.wav")
+                .get("/recordings/{id}/download", id).then().statusCode(404);
+        given().auth().oauth2(TestTokens.forUser(room.host())).get("/recordings/{id}/download", id).then()
+                .statusCode(400);
+        given().auth().oauth2(TestTokens.forUser(room.host())).get("/recordings").then().statusCode(200)
+                .body("id", org.hamcrest.Matchers.hasItem(id.toString()));
+
+        // The host's link works, and stops working once its lifetime (3 s in tests) is over.
+        String url = given().auth().oauth2(TestTokens.forUser(room.host())).queryParam("file", "recording.mp3")
+                .get("/recordings/{id}/download", id).then().statusCode(200).extract().path("url");
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build();
+        assertThat(http.send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode())
+                .isEqualTo(200);
+        Thread.sleep(4_000);
+        assertThat(http.send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode())
+                .isEqualTo(403);
     }
 
     @Test

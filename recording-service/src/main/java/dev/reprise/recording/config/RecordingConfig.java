@@ -30,6 +30,10 @@ public interface RecordingConfig {
         Duration checkInterval();
     }
 
+    /** How often each replica looks for hosts' edits to apply (EditWorker). */
+    @WithDefault("2s")
+    Duration editCheckInterval();
+
     /** How long a download link of a recording's file works (presigned object storage URL). */
     @WithDefault("5m")
     java.time.Duration downloadLinkTtl();

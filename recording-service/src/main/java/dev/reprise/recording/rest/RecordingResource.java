@@ -3,6 +3,8 @@ package dev.reprise.recording.rest;
 import dev.reprise.platform.problem.Problem;
 import dev.reprise.platform.problem.ProblemException;
 import dev.reprise.platform.security.CurrentUser;
+import dev.reprise.contracts.recording.KeptRange;
+import dev.reprise.recording.RecordingEdit;
 import dev.reprise.recording.config.RecordingConfig;
 import dev.reprise.storage.ObjectStorage;
 import io.minio.GetPresignedObjectUrlArgs;
@@ -247,6 +249,83 @@ public class RecordingResource {
         return row(recordingId).flatMap(row -> pool.preparedQuery("""
                 UPDATE recording SET hold_reason = NULL, held_by = NULL, held_at = NULL WHERE id = $1""")
                 .execute(Tuple.of(recordingId))).map(ignored -> Response.noContent().build());
+    }
+
+    /**
+     * A host's edit of the current version: trim its start and end, cut ranges out (milliseconds on its time line).
+     */
+    public record EditRequest(Long trimStartMs, Long trimEndMs,
+            @jakarta.validation.constraints.Size(max = 100, message = "is at most 100 cuts")
+            List<@jakarta.validation.constraints.NotNull(message = "must not be null") CutRequest> cuts) {
+    }
+
+    public record CutRequest(long startMs, long endMs) {
+    }
+
+    /** An edit and what became of it: PENDING, DONE (with the version it made) or FAILED (with why). */
+    public record EditView(UUID id, UUID recordingId, int sourceVersion, String status, Integer resultVersion,
+            String failure, List<KeptRange> keptRanges) {
+    }
+
+    @POST
+    @Path("/{recordingId}/edits")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Edit the recording (trim, cut): a new version is made; the current one stays (its host)")
+    public Uni<Response> edit(@PathParam("recordingId") UUID recordingId,
+            @jakarta.validation.constraints.NotNull(message = "a JSON body is required") @jakarta.validation.Valid
+            EditRequest request) {
+        return owned(recordingId).flatMap(row -> {
+            if (!"READY".equals(row.getString("status"))) {
+                throw ProblemException.conflict("recording-not-ready", "Recording not ready",
+                        "Recording " + recordingId + " is " + row.getString("status").toLowerCase()
+                                + "; it can be edited once it is ready.");
+            }
+            List<KeptRange> kept;
+            try {
+                kept = RecordingEdit.keptRanges(row.getLong("duration_ms"), request.trimStartMs(),
+                        request.trimEndMs(), request.cuts() == null ? List.of() : request.cuts().stream()
+                                .map(cut -> new RecordingEdit.Cut(cut.startMs(), cut.endMs())).toList());
+            } catch (RecordingEdit.Invalid invalid) {
+                throw new ProblemException(400, "invalid-edit", "Invalid edit", invalid.getMessage(), List.of());
+            }
+            UUID editId = UUID.randomUUID();
+            int version = row.getInteger("version");
+            String ranges = io.vertx.core.json.Json.encode(kept);
+            return pool.preparedQuery("""
+                    INSERT INTO recording_edit (id, recording_id, source_version, kept_ranges, status, requested_by)
+                    SELECT $1, $2, $3, CAST(CAST($4 AS text) AS jsonb), 'PENDING', $5
+                     WHERE NOT EXISTS (SELECT 1 FROM recording_edit WHERE recording_id = $2 AND status = 'PENDING')
+                    RETURNING id""")
+                    .execute(Tuple.of(editId, recordingId, version, ranges, caller.id())).map(inserted -> {
+                        if (inserted.size() == 0) {
+                            throw ProblemException.conflict("edit-pending", "Edit pending", "An edit of recording "
+                                    + recordingId + " is still being made; edit again once it is done.");
+                        }
+                        return Response.accepted(new EditView(editId, recordingId, version, "PENDING", null, null,
+                                kept)).location(java.net.URI.create("/recordings/" + recordingId + "/edits/"
+                                        + editId)).build();
+                    });
+        });
+    }
+
+    @GET
+    @Path("/{recordingId}/edits/{editId}")
+    @Operation(summary = "What became of an edit (its host)")
+    public Uni<EditView> editStatus(@PathParam("recordingId") UUID recordingId, @PathParam("editId") UUID editId) {
+        return owned(recordingId).flatMap(row -> pool.preparedQuery("""
+                SELECT id, source_version, status, result_version, failure, CAST(kept_ranges AS text) AS ranges
+                  FROM recording_edit WHERE id = $1 AND recording_id = $2""")
+                .execute(Tuple.of(editId, recordingId)).map(rows -> {
+                    if (rows.size() == 0) {
+                        throw ProblemException.notFound("Edit " + editId + " of recording " + recordingId
+                                + " does not exist.");
+                    }
+                    Row edit = rows.iterator().next();
+                    return new EditView(editId, recordingId, edit.getInteger("source_version"),
+                            edit.getString("status"), edit.getInteger("result_version"), edit.getString("failure"),
+                            List.of(io.vertx.core.json.Json.decodeValue(edit.getString("ranges"),
+                                    KeptRange[].class)));
+                }));
     }
 
     private void requireModerator() {

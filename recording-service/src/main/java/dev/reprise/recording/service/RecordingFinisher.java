@@ -73,19 +73,19 @@ public class RecordingFinisher {
     private final WindowMixer mixer;
     private final WindowEncoder encoder;
     private final Outbox outbox;
-    private final ObjectMapper json;
+    private final RecordingFiles recordingFiles;
     private final RecordingConfig.Mix config;
     private final RecordingConfig.Retention retention;
     private final VoiceActivity voice;
 
     public RecordingFinisher(Pool pool, ObjectStorage storage, WindowMixer mixer, WindowEncoder encoder,
-            Outbox outbox, ObjectMapper json, RecordingConfig config) {
+            Outbox outbox, RecordingFiles recordingFiles, RecordingConfig config) {
         this.pool = pool;
         this.storage = storage;
         this.mixer = mixer;
         this.encoder = encoder;
         this.outbox = outbox;
-        this.json = json;
+        this.recordingFiles = recordingFiles;
         this.config = config.mix();
         this.retention = config.retention();
         this.voice = new VoiceActivity(config.mix().voiceThresholdDbfs(), config.mix().voiceMergeGap().toMillis(),
@@ -93,7 +93,8 @@ public class RecordingFinisher {
     }
 
     private record Finishing(UUID id, UUID roomId, String hostId, RetentionPolicy retention, Instant startedAt,
-            Instant endedAt, int version, Instant now, boolean held, boolean saved, String status) {
+            Instant endedAt, int version, Instant now, boolean held, boolean saved, String status,
+            String keptRanges) {
     }
 
     /**
@@ -159,35 +160,31 @@ public class RecordingFinisher {
                 config.loudnessTarget()) / MP3_GAIN_STEP_DB);
         List<String> speakers = speakers(recordingId);
         int version = recording.version() + 1;
-        // Each attempt writes under its own prefix: one that lost its lease (a long pause) can never overwrite
-        // the files of the attempt that published; what it leaves goes with the recording's deletion.
-        String prefix = "recordings/" + recordingId + "/v" + version + "-" + UUID.randomUUID().toString()
-                .substring(0, 8) + "/";
+        String prefix = RecordingFiles.prefix(recordingId, version);
         List<RecordingFile> files = new ArrayList<>();
         Path work = Files.createTempDirectory("reprise-finish-");
         try {
             Map<String, Path> outputs = join(recordingId, windows, count, total, gain, mp3Steps, speakers,
                     measured.pieces(), renew, work);
-            files.add(upload(outputs.get(MixPiece.MIX_OPUS), prefix + "recording.opus", "recording.opus",
+            files.add(recordingFiles.upload(outputs.get(MixPiece.MIX_OPUS), prefix + "recording.opus", "recording.opus",
                     RecordingFileKind.MIX, null, "audio/ogg"));
             renew.run();
-            files.add(upload(outputs.get(MixPiece.MIX_MP3), prefix + "recording.mp3", "recording.mp3",
+            files.add(recordingFiles.upload(outputs.get(MixPiece.MIX_MP3), prefix + "recording.mp3", "recording.mp3",
                     RecordingFileKind.MIX, null, "audio/mpeg"));
             for (String speaker : speakers) {
                 renew.run();
                 String name = "tracks/" + speaker + ".opus";
-                files.add(upload(outputs.get(MixPiece.trackOpus(speaker)), prefix + name, name,
+                files.add(recordingFiles.upload(outputs.get(MixPiece.trackOpus(speaker)), prefix + name, name,
                         RecordingFileKind.TRACK, speaker, "audio/ogg"));
             }
             List<SpeakerTimeline> timeline = timeline(speakers, measured.activity());
             Path timelineFile = work.resolve("timeline.json");
-            json.writeValue(timelineFile.toFile(), Map.of("recordingId", recordingId, "version", version,
-                    "durationMs", Pcm.samplesToMillis(total), "speakers", timeline));
-            files.add(upload(timelineFile, prefix + "timeline.json", "timeline.json", RecordingFileKind.TIMELINE,
+            recordingFiles.writeTimeline(timelineFile, recordingId, version, Pcm.samplesToMillis(total), timeline);
+            files.add(recordingFiles.upload(timelineFile, prefix + "timeline.json", "timeline.json", RecordingFileKind.TIMELINE,
                     null, "application/json"));
             Path peaksFile = work.resolve("peaks.json");
-            writePeaks(peaksFile, measured.peaks(), gain);
-            files.add(upload(peaksFile, prefix + "peaks.json", "peaks.json", RecordingFileKind.PEAKS, null,
+            recordingFiles.writePeaks(peaksFile, measured.peaks(), gain);
+            files.add(recordingFiles.upload(peaksFile, prefix + "peaks.json", "peaks.json", RecordingFileKind.PEAKS, null,
                     "application/json"));
             renew.run();
 
@@ -262,14 +259,14 @@ public class RecordingFinisher {
         Row row = pool.preparedQuery("""
                 SELECT r.id, r.room_id, p.host_id, COALESCE(r.retention_policy, p.retention_policy) AS retention_policy,
                        r.started_at, r.ended_at, r.version, now() AS now, r.hold_reason IS NOT NULL AS held,
-                       r.saved_at IS NOT NULL AS saved, r.status
+                       r.saved_at IS NOT NULL AS saved, r.status, CAST(r.kept_ranges AS text) AS kept_ranges
                   FROM recording r JOIN room_policy p ON p.room_id = r.room_id WHERE r.id = $1""")
                 .execute(Tuple.of(recordingId)).await().atMost(QUERY_TIMEOUT).iterator().next();
         return new Finishing(row.getUUID("id"), row.getUUID("room_id"), row.getString("host_id"),
                 RetentionPolicy.valueOf(row.getString("retention_policy")),
                 row.getOffsetDateTime("started_at").toInstant(), row.getOffsetDateTime("ended_at").toInstant(),
                 row.getInteger("version"), row.getOffsetDateTime("now").toInstant(), row.getBoolean("held"),
-                row.getBoolean("saved"), row.getString("status"));
+                row.getBoolean("saved"), row.getString("status"), row.getString("kept_ranges"));
     }
 
     private void step(UUID recordingId, String step) {
@@ -436,34 +433,6 @@ public class RecordingFinisher {
         }
     }
 
-    private RecordingFile upload(Path file, String key, String name, RecordingFileKind kind, String speaker,
-            String contentType) throws Exception {
-        storage.client().uploadObject(UploadObjectArgs.builder().bucket(storage.bucket()).object(key)
-                .filename(file.toString()).contentType(contentType).build());
-        return new RecordingFile(name, kind, speaker, key, contentType, Files.size(file));
-    }
-
-    /**
-     * Peaks in the waveform-data format of BBC's audiowaveform (version 2, 8 bits), which peaks.js and other
-     * players read: min/max pairs per 100 ms, scaled by the loudness gain like the audio.
-     */
-    private void writePeaks(Path file, byte[] peaks, double gainDb) throws IOException {
-        double scale = Math.pow(10, gainDb / 20);
-        int[] data = new int[peaks.length];
-        for (int i = 0; i < peaks.length; i++) {
-            data[i] = (int) Math.max(-128, Math.min(127, Math.round(peaks[i] * scale)));
-        }
-        Map<String, Object> waveform = new LinkedHashMap<>();
-        waveform.put("version", 2);
-        waveform.put("channels", 1);
-        waveform.put("sample_rate", Pcm.SAMPLE_RATE);
-        waveform.put("samples_per_pixel", MixWindows.BLOCK);
-        waveform.put("bits", 8);
-        waveform.put("length", peaks.length / 2);
-        waveform.put("data", data);
-        json.writeValue(file.toFile(), waveform);
-    }
-
     /**
      * The recording is ready, with its files and its event, in one transaction, if this attempt still holds the
      * lease and nothing changed meanwhile: no window went stale, no consent re-cut is waiting. False if something
@@ -475,7 +444,7 @@ public class RecordingFinisher {
         Boolean published = pool.withTransaction(connection -> connection.preparedQuery("""
                 UPDATE recording r SET status = 'READY', processing_step = NULL, version = $3, duration_ms = $4,
                        loudness_lufs = $5, gain_db = $6, finalized_at = COALESCE(finalized_at, $7), failure = NULL,
-                       attempts = 0, delete_after = CASE WHEN $9 THEN delete_after ELSE $8 END
+                       attempts = 0, delete_after = CASE WHEN $9 THEN delete_after ELSE $8 END, kept_ranges = NULL
                  WHERE id = $1 AND lease_owner = $2 AND status = CASE WHEN $9 THEN 'READY' ELSE 'PROCESSING' END
                    AND NOT EXISTS (SELECT 1 FROM mix_window w WHERE w.recording_id = r.id
                                       AND w.window_index < $10 AND w.input_version > w.mixed_version)
@@ -487,12 +456,22 @@ public class RecordingFinisher {
                         deleteAfter == null ? null : deleteAfter.atOffset(java.time.ZoneOffset.UTC), rebuild,
                         count)))
                 .flatMap(updated -> updated.size() == 0 ? Uni.createFrom().item(false)
-                        : files(connection, recording.id(), version, files)
+                        : RecordingFiles.insertRows(connection, recording.id(), version, files)
                                 .chain(() -> connection.preparedQuery("""
                                         WITH beyond AS (UPDATE mix_window SET mixed_version = input_version
                                                          WHERE recording_id = $1 AND window_index >= $2)
                                         DELETE FROM pending_journal WHERE recording_id = $1""")
                                         .execute(Tuple.of(recording.id(), count)))
+                                .chain(() -> rebuild && recording.keptRanges() != null
+                                        // Built again from the original time line: the host's edits apply again.
+                                        ? connection.preparedQuery("""
+                                                INSERT INTO recording_edit (id, recording_id, source_version,
+                                                                            kept_ranges, status, requested_by)
+                                                VALUES (gen_random_uuid(), $1, $2, CAST(CAST($3 AS text) AS jsonb), 'PENDING',
+                                                        'reprise')""")
+                                                .execute(Tuple.of(recording.id(), version, recording.keptRanges()))
+                                                .replaceWithVoid()
+                                        : Uni.createFrom().voidItem())
                                 .chain(() -> rebuild
                                         ? outbox.add(connection, EventCatalog.RECORDING_EDITED,
                                                 recording.roomId().toString(), (RecordingEdited) event, now)
@@ -516,16 +495,4 @@ public class RecordingFinisher {
                 : ((RecordingFinalized) event).durationMs();
     }
 
-    private static Uni<Void> files(SqlConnection connection, UUID recordingId, int version,
-            List<RecordingFile> files) {
-        List<Tuple> rows = files.stream().map(file -> Tuple.from(java.util.Arrays.asList(
-                recordingId, version, file.name(), file.kind().name(), file.speakerId(),
-                file.objectKey(), file.contentType(), file.bytes()))).toList();
-        return connection.preparedQuery("""
-                INSERT INTO recording_file (recording_id, version, name, kind, speaker_id, object_key, content_type,
-                                            bytes)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                ON CONFLICT (recording_id, version, name) DO UPDATE SET object_key = excluded.object_key,
-                    bytes = excluded.bytes""").executeBatch(rows).replaceWithVoid();
-    }
 }

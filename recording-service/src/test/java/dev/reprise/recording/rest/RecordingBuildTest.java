@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.reprise.contracts.EventCatalog;
 import dev.reprise.contracts.EventJson;
 import dev.reprise.contracts.Topic;
+import dev.reprise.contracts.recording.KeptRange;
 import dev.reprise.contracts.recording.RecordingEdited;
 import dev.reprise.contracts.recording.RecordingFinalized;
 import dev.reprise.contracts.recording.SpeakerTimeline;
@@ -283,6 +284,81 @@ class RecordingBuildTest {
         List<String> remaining = objectKeys(room);
         assertThat(firstVersion.stream().filter(key -> key.contains("/v1-")).toList()).isNotEmpty()
                 .noneMatch(remaining::contains);
+    }
+
+    @Test
+    void anEditTrimsAndCutsIntoANewVersionAndTheOriginalStays() throws Exception {
+        short[] avaTone = LiveKitEgress.tone(440, 1000, 0.3);
+        short[] ben = AudioCheck.librivox("0880");
+        AnnouncedRooms.Room room = rooms.live("ava", true);
+        Instant zero = room.startedAt();
+        rooms.send(EventCatalog.SPEAKER_ADDED, room.id(), new SpeakerAdded(room.id(), "ben", true, zero));
+        rooms.awaitCount("SELECT count(*) FROM speaker_consent WHERE room_id = $1", room.id(), 3);
+        chunk(room, "ava", tokens.issue(room.id(), "ava").token(), 0, 1_000, "audio/wav",
+                ChunkIngestTest.wav(avaTone, 1), 201);
+        chunk(room, "ben", tokens.issue(room.id(), "ben").token(), 0, 3_000, "audio/wav",
+                ChunkIngestTest.wav(ben, 1), 201);
+        long roomMillis = 7_000;
+        Thread.sleep(Math.max(0, roomMillis - millisSince(zero)));
+        rooms.send(EventCatalog.ROOM_ENDED, room.id(), new RoomEnded(room.id(), room.host(), EndReason.HOST_ENDED,
+                RetentionPolicy.SAVED, zero, zero.plusMillis(roomMillis)));
+        rooms.awaitCount("SELECT count(*) FROM recording WHERE room_id = $1 AND status = 'READY'", room.id(), 1);
+        List<String> firstVersion = objectKeys(room);
+        String host = TestTokens.forUser(room.host());
+
+        // Edits that make no sense, or by someone else, are refused.
+        for (Map<String, Object> wrong : List.<Map<String, Object>>of(Map.of("trimStartMs", 5_000, "trimEndMs", 4_000),
+                Map.of("cuts", List.of(Map.of("startMs", 6_000, "endMs", 9_000))),
+                Map.of("trimStartMs", 3_000, "trimEndMs", 3_500))) {
+            given().auth().oauth2(host).contentType("application/json").body(wrong)
+                    .post("/recordings/{id}/edits", room.recordingId()).then().statusCode(400)
+                    .body("type", org.hamcrest.Matchers.equalTo("urn:reprise:problem:invalid-edit"));
+        }
+        given().auth().oauth2(TestTokens.forUser("listener-1")).contentType("application/json")
+                .body(Map.of("trimStartMs", 500)).post("/recordings/{id}/edits", room.recordingId()).then()
+                .statusCode(403);
+
+        // Trim to [0.5 s, 6.5 s) and cut [1.8 s, 2.6 s): ava's tone moves 0.5 s earlier, ben's speech 1.3 s.
+        RecordingEdited edited;
+        try (TopicTail recordingTopic = TopicTail.fromEnd(bootstrapServers, Topic.RECORDING.topicName())) {
+            String location = given().auth().oauth2(host).contentType("application/json")
+                    .body(Map.of("trimStartMs", 500, "trimEndMs", 6_500,
+                            "cuts", List.of(Map.of("startMs", 1_800, "endMs", 2_600))))
+                    .post("/recordings/{id}/edits", room.recordingId()).then().statusCode(202)
+                    .extract().header("Location");
+            List<ConsumerRecord<String, byte[]>> records = recordingTopic.awaitRecords(
+                    record -> record.key().equals(room.id().toString()), 1, Duration.ofSeconds(60));
+            edited = EventJson.read(records.get(0).value(), EventCatalog.RECORDING_EDITED);
+            given().auth().oauth2(host).get(location).then().statusCode(200)
+                    .body("status", org.hamcrest.Matchers.equalTo("DONE")).body("resultVersion",
+                            org.hamcrest.Matchers.equalTo(2));
+        }
+        assertThat(edited.version()).isEqualTo(2);
+        assertThat(edited.keptRanges()).containsExactly(new KeptRange(500, 1_800, 0),
+                new KeptRange(2_600, 6_500, 1_300));
+        assertThat(edited.durationMs()).isEqualTo(5_200);
+
+        Path dir = Files.createTempDirectory("recording-edit");
+        short[] opus = AudioCheck.decode(download(room, "recording.opus", dir));
+        short[] mp3 = AudioCheck.decode(download(room, "recording.mp3", dir));
+        assertThat(opus.length / (double) RATE).isCloseTo(5.2, within(0.020));
+        assertThat(mp3.length / (double) RATE).isCloseTo(5.2, within(0.030));
+        assertThat(AudioCheck.loudness(dir.resolve("recording.opus"))).isCloseTo(-16, within(1.0));
+        for (short[] mix : List.of(opus, mp3)) {
+            // A pure tone correlates alike at every period, so its place is checked by level: there from 0.5 s
+            // on, silence before; ben's speech (no period) is placed by correlation.
+            assertThat(AudioCheck.levelDbfs(mix, 0, (int) samples(450))).isLessThan(-60);
+            assertThat(AudioCheck.levelDbfs(mix, (int) samples(550), (int) samples(1_450))).isGreaterThan(-25);
+            AudioCheck.Match benMatch = AudioCheck.find(mix, ben, samples(1_700), RATE / 4);
+            assertThat(benMatch.correlation()).isGreaterThan(0.8);
+            assertThat(millis(benMatch.offset())).isCloseTo(1_700L, within(20L));
+        }
+        long[] benVoiced = AudioCheck.voiced(ben, -45);
+        assertThat(edited.speakers()).filteredOn(speaker -> speaker.speakerId().equals("ben")).singleElement()
+                .satisfies(speaker -> assertThat(speaker.intervals().get(0).startMs())
+                        .isCloseTo(1_700 + millis(benVoiced[0]), within(100L)));
+        // The original stays, as retention requires, until the recording is deleted.
+        assertThat(objectKeys(room)).containsAll(firstVersion);
     }
 
     private List<String> objectKeys(AnnouncedRooms.Room room) {

@@ -67,6 +67,9 @@ class KafkaCatalogueTest {
                 "topic reprise.room Write", "topic reprise.room Describe",
                 "transactionalId room-service-outbox- Write", "transactionalId room-service-outbox- Describe");
         assertThat(grants(users.get("recording-service"))).containsExactlyInAnyOrder(
+                "topic reprise.recording Write", "topic reprise.recording Describe",
+                "transactionalId recording-service-outbox- Write",
+                "transactionalId recording-service-outbox- Describe",
                 "topic reprise.room Read", "topic reprise.room Describe", "group recording-service Read",
                 "topic reprise.dlq.recording-service Write", "topic reprise.dlq.recording-service Read",
                 "topic reprise.dlq.recording-service Describe");

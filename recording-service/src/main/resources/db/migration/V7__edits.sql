@@ -17,3 +17,15 @@ CREATE TABLE recording_edit (
     created_at      TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX recording_edit_pending ON recording_edit (created_at) WHERE status = 'PENDING';
+
+-- A READY recording whose audio changed (a segment stored or removed after it was built): it is built again,
+-- and only a successful rebuild clears this (a rebuild beaten by an edit tries again on the new version).
+ALTER TABLE recording ADD COLUMN rebuild_needed BOOLEAN NOT NULL DEFAULT false;
+-- When the retention worker began removing objects: from then on nothing can hold the recording back.
+ALTER TABLE recording ADD COLUMN deletion_started_at TIMESTAMPTZ;
+-- Failed attempts at an edit; after a bound the edit is FAILED. An edit re-applied after a rebuild has its
+-- ranges on the original time line.
+ALTER TABLE recording_edit ADD COLUMN attempts INT NOT NULL DEFAULT 0;
+ALTER TABLE recording_edit ADD COLUMN from_original BOOLEAN NOT NULL DEFAULT false;
+-- One pending edit per recording at a time.
+CREATE UNIQUE INDEX recording_edit_one_pending ON recording_edit (recording_id) WHERE status = 'PENDING';

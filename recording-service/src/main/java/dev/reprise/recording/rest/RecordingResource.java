@@ -231,8 +231,7 @@ public class RecordingResource {
         requireModerator();
         return pool.preparedQuery("""
                 UPDATE recording SET hold_reason = $2, held_by = $3, held_at = COALESCE(held_at, $4)
-                 WHERE id = $1 AND status <> 'DELETED'
-                   AND NOT (status = 'DELETING' AND lease_until > now()) RETURNING id""")
+                 WHERE id = $1 AND status NOT IN ('DELETING', 'DELETED') RETURNING id""")
                 .execute(Tuple.of(recordingId, request.reason(), caller.id(),
                         clock.instant().atOffset(ZoneOffset.UTC)))
                 .flatMap(updated -> updated.size() > 0 ? get(recordingId) : row(recordingId).map(row -> {

@@ -74,8 +74,11 @@ public class EditWorker {
     }
 
     private record Claimed(UUID id, UUID recordingId, UUID roomId, String hostId, int sourceVersion,
-            List<KeptRange> ranges, String currentRanges) {
+            List<KeptRange> ranges, String currentRanges, boolean fromOriginal) {
     }
+
+    /** Failed attempts after which an edit is FAILED (a file that ffmpeg cannot cut, a store that stays down). */
+    private static final int MAX_ATTEMPTS = 3;
 
     @Scheduled(every = "${reprise.recording.edit-check-interval}", delayed = "2s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -83,10 +86,21 @@ public class EditWorker {
         Claimed edit = null;
         try {
             while ((edit = claim()) != null) {
-                apply(edit);
+                try {
+                    apply(edit);
+                } catch (Exception e) {
+                    LOG.errorf(e, "Cannot apply edit %s of recording %s now", edit.id(), edit.recordingId());
+                    pool.preparedQuery("""
+                            UPDATE recording_edit SET attempts = attempts + 1, failure = $2,
+                                   status = CASE WHEN attempts + 1 >= $3 THEN 'FAILED' ELSE status END,
+                                   lease_until = now() + interval '10 seconds'
+                             WHERE id = $1 AND status = 'PENDING'""")
+                            .execute(Tuple.of(edit.id(), MixingWorker.reason(e), MAX_ATTEMPTS))
+                            .await().atMost(QUERY_TIMEOUT);
+                }
             }
         } catch (Exception e) {
-            LOG.errorf(e, "Cannot apply edit %s now; the next round tries again", edit == null ? "" : edit.id());
+            LOG.errorf(e, "Cannot look for edits now; the next round tries again");
         }
     }
 
@@ -99,7 +113,8 @@ public class EditWorker {
                        AND (lease_until IS NULL OR lease_until < now())
                      ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING e.id, e.recording_id, r.room_id, p.host_id, e.source_version,
-                          CAST(e.kept_ranges AS text) AS ranges, CAST(r.kept_ranges AS text) AS current_ranges""")
+                          CAST(e.kept_ranges AS text) AS ranges, CAST(r.kept_ranges AS text) AS current_ranges,
+                          e.from_original""")
                 .execute(Tuple.of(LEASE.toMillis())).await().atMost(QUERY_TIMEOUT);
         if (rows.size() == 0) {
             return null;
@@ -108,7 +123,7 @@ public class EditWorker {
         return new Claimed(row.getUUID("id"), row.getUUID("recording_id"), row.getUUID("room_id"),
                 row.getString("host_id"), row.getInteger("source_version"),
                 json.readValue(row.getString("ranges"), new TypeReference<List<KeptRange>>() { }),
-                row.getString("current_ranges"));
+                row.getString("current_ranges"), row.getBoolean("from_original"));
     }
 
     private void apply(Claimed edit) throws Exception {
@@ -184,8 +199,10 @@ public class EditWorker {
             double delivered = Double.isFinite(measured.loudness()) ? measured.loudness() + gain : -70.0;
             RecordingEdited event = new RecordingEdited(edit.recordingId(), edit.roomId(), edit.hostId(), version,
                     edit.sourceVersion(), edit.ranges(), durationMs, delivered, files.bucket(), made, speakers, now);
-            List<KeptRange> original = RecordingEdit.compose(edit.currentRanges() == null ? null
-                    : json.readValue(edit.currentRanges(), new TypeReference<List<KeptRange>>() { }), edit.ranges());
+            // Ranges on the original time line: an edit re-applied after a rebuild has them already.
+            List<KeptRange> original = edit.fromOriginal() || edit.currentRanges() == null ? edit.ranges()
+                    : RecordingEdit.compose(json.readValue(edit.currentRanges(),
+                            new TypeReference<List<KeptRange>>() { }), edit.ranges());
             publish(edit, event, version, json.writeValueAsString(original), delivered, now);
         } finally {
             try (Stream<Path> paths = Files.walk(work)) {
@@ -262,8 +279,9 @@ public class EditWorker {
                 .flatMap(updated -> updated.size() == 0 ? Uni.createFrom().item(false)
                         : RecordingFiles.insertRows(connection, edit.recordingId(), version, event.files())
                                 .chain(() -> connection.preparedQuery("""
-                                        UPDATE recording_edit SET status = 'DONE', result_version = $2
-                                         WHERE id = $1""").execute(Tuple.of(edit.id(), version)))
+                                        UPDATE recording_edit SET status = 'DONE', result_version = $2,
+                                               failure = NULL
+                                         WHERE id = $1 AND status = 'PENDING'""").execute(Tuple.of(edit.id(), version)))
                                 .chain(() -> outbox.add(connection, EventCatalog.RECORDING_EDITED,
                                         edit.roomId().toString(), event, now))
                                 .replaceWith(true)))
@@ -277,7 +295,8 @@ public class EditWorker {
     }
 
     private void fail(Claimed edit, String reason) {
-        pool.preparedQuery("UPDATE recording_edit SET status = 'FAILED', failure = $2 WHERE id = $1")
+        pool.preparedQuery("UPDATE recording_edit SET status = 'FAILED', failure = $2 WHERE id = $1"
+                + " AND status = 'PENDING'")
                 .execute(Tuple.of(edit.id(), reason)).await().atMost(QUERY_TIMEOUT);
         LOG.infof("Edit %s of recording %s failed: %s", edit.id(), edit.recordingId(), reason);
     }

@@ -141,8 +141,7 @@ public class MixingWorker {
                        AND (c.lease_until IS NULL OR c.lease_until < now())
                        AND CASE WHEN c.status = 'READY'
                            -- finished, but audio of it changed since (a late consent withdrawal): build it again
-                           THEN EXISTS (SELECT 1 FROM mix_window w
-                                         WHERE w.recording_id = c.id AND w.input_version > w.mixed_version)
+                           THEN c.rebuild_needed
                            ELSE c.ended_at IS NOT NULL
                                 OR c.started_at + ((c.next_window + 1) * $3 + $4) * interval '1 millisecond' < now()
                                 OR EXISTS (SELECT 1 FROM mix_window w
@@ -204,7 +203,9 @@ public class MixingWorker {
 
     /**
      * Lets the lease go, with a pause before the next claim. A failure is kept for the API to show; an ended room
-     * that failed {@code max-attempts} times in a row is FAILED (a live room keeps trying: its audio keeps coming).
+     * that failed {@code max-attempts} times in a row is FAILED (a live room keeps trying: its audio keeps coming),
+     * a READY one too (a rebuild that cannot be made must not leave the old version, a withdrawn voice perhaps,
+     * available). A FAILED recording is deleted by retention like any other ({@link RetentionWorker}).
      */
     private void release(Claimed claimed, Duration pause, String failure) {
         pool.preparedQuery("""
@@ -212,7 +213,8 @@ public class MixingWorker {
                        failure = CAST($4 AS text),
                        attempts = CASE WHEN CAST($4 AS text) IS NULL THEN 0 ELSE attempts + 1 END,
                        status = CASE WHEN CAST($4 AS text) IS NOT NULL AND ended_at IS NOT NULL AND attempts + 1 >= $5
-                                      AND status = 'PROCESSING' THEN 'FAILED' ELSE status END
+                                      AND status IN ('RECORDING', 'PROCESSING', 'READY') THEN 'FAILED'
+                                     ELSE status END
                  WHERE id = $1 AND lease_owner = $2""")
                 .execute(Tuple.of(claimed.id(), claimed.owner(), pause.toMillis(), failure, config.maxAttempts()))
                 .await().atMost(QUERY_TIMEOUT);

@@ -106,17 +106,6 @@ public class RecordingFinisher {
     public boolean finish(UUID recordingId, String owner, Runnable renew) throws Exception {
         Finishing recording = load(recordingId);
         boolean rebuild = recording.status().equals("READY");
-        if (!rebuild && recording.retention() == RetentionPolicy.EPHEMERAL && !recording.held()
-                && !recording.saved()) {
-            // Delete-at-end: nothing is built; the retention worker removes what ingest stored.
-            pool.preparedQuery("""
-                    UPDATE recording SET status = 'DELETING', deletion_reason = 'EPHEMERAL', delete_after = ended_at,
-                           processing_step = NULL
-                     WHERE id = $1 AND lease_owner = $2 AND status IN ('RECORDING', 'PROCESSING')""")
-                    .execute(Tuple.of(recordingId, owner)).await().atMost(QUERY_TIMEOUT);
-            LOG.infof("Recording %s: the room was ephemeral; deleting instead of building", recordingId);
-            return true;
-        }
         long total = Pcm.millisToSamples(Duration.between(recording.startedAt(), recording.endedAt()).toMillis());
         if (total <= 0) {
             pool.preparedQuery("""
@@ -132,6 +121,18 @@ public class RecordingFinisher {
         step(recordingId, "WAITING_FOR_INGEST");
         if (!ingestDone(recording)) {
             return false;
+        }
+        if (!rebuild && recording.retention() == RetentionPolicy.EPHEMERAL && !recording.held()
+                && !recording.saved()) {
+            // Delete-at-end: nothing is built; the retention worker removes what ingest stored (all of it is in:
+            // ingest is done).
+            pool.preparedQuery("""
+                    UPDATE recording SET status = 'DELETING', deletion_reason = 'EPHEMERAL', delete_after = ended_at,
+                           processing_step = NULL
+                     WHERE id = $1 AND lease_owner = $2 AND status IN ('RECORDING', 'PROCESSING')""")
+                    .execute(Tuple.of(recordingId, owner)).await().atMost(QUERY_TIMEOUT);
+            LOG.infof("Recording %s: the room was ephemeral; deleting instead of building", recordingId);
+            return true;
         }
         MixWindows windows = mixer.windows();
         int count = windows.count(total);
@@ -206,7 +207,7 @@ public class RecordingFinisher {
                     + " %d speaker track(s)", recordingId, rebuild ? "built again" : "finished", version,
                     durationMs, count, loudness, gain, speakers.size());
             if (rebuild) {
-                removeVersion(recordingId, recording.version());
+                sweep(recordingId, version);
             }
             return true;
         } finally {
@@ -241,18 +242,38 @@ public class RecordingFinisher {
         return true;
     }
 
-    /** Removes a superseded version's files (objects, then rows): a withdrawn voice must not stay in any. */
-    private void removeVersion(UUID recordingId, int version) throws Exception {
-        List<String> keys = new ArrayList<>();
-        pool.preparedQuery("SELECT object_key FROM recording_file WHERE recording_id = $1 AND version = $2")
+    /**
+     * After a rebuild (a withdrawn voice): removes every object of the recording but the new version's files, the
+     * current window pieces and the sealed segments. Earlier versions, superseded pieces and what failed attempts
+     * left all go; a later version being written (the host's edits applied again) stays.
+     */
+    private void sweep(UUID recordingId, int version) throws Exception {
+        java.util.Set<String> keep = new java.util.HashSet<>();
+        pool.preparedQuery("""
+                SELECT object_key AS key FROM recording_file WHERE recording_id = $1 AND version = $2
+                UNION ALL SELECT piece_key FROM mix_window WHERE recording_id = $1 AND piece_key IS NOT NULL
+                UNION ALL SELECT s.object_key FROM track_segment s JOIN track t ON t.id = s.track_id
+                           WHERE t.recording_id = $1""")
                 .execute(Tuple.of(recordingId, version)).await().atMost(QUERY_TIMEOUT)
-                .forEach(row -> keys.add(row.getString("object_key")));
-        for (String key : keys) {
+                .forEach(row -> keep.add(row.getString("key")));
+        String prefix = "recordings/" + recordingId + "/";
+        java.util.regex.Pattern versioned = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(prefix)
+                + "v(\\d+)-.*");
+        int removed = 0;
+        for (var item : storage.client().listObjects(io.minio.ListObjectsArgs.builder().bucket(storage.bucket())
+                .prefix(prefix).recursive(true).build())) {
+            String key = item.get().objectName();
+            java.util.regex.Matcher match = versioned.matcher(key);
+            if (keep.contains(key) || match.matches() && Integer.parseInt(match.group(1)) > version) {
+                continue;
+            }
             storage.client().removeObject(io.minio.RemoveObjectArgs.builder().bucket(storage.bucket()).object(key)
                     .build());
+            removed++;
         }
-        pool.preparedQuery("DELETE FROM recording_file WHERE recording_id = $1 AND version = $2")
+        pool.preparedQuery("DELETE FROM recording_file WHERE recording_id = $1 AND version < $2")
                 .execute(Tuple.of(recordingId, version)).await().atMost(QUERY_TIMEOUT);
+        LOG.infof("Recording %s: %d object(s) of earlier versions and attempts removed", recordingId, removed);
     }
 
     private Finishing load(UUID recordingId) {
@@ -444,8 +465,10 @@ public class RecordingFinisher {
         Boolean published = pool.withTransaction(connection -> connection.preparedQuery("""
                 UPDATE recording r SET status = 'READY', processing_step = NULL, version = $3, duration_ms = $4,
                        loudness_lufs = $5, gain_db = $6, finalized_at = COALESCE(finalized_at, $7), failure = NULL,
-                       attempts = 0, delete_after = CASE WHEN $9 THEN delete_after ELSE $8 END, kept_ranges = NULL
+                       attempts = 0, rebuild_needed = false,
+                       delete_after = CASE WHEN $9 THEN delete_after WHEN saved_at IS NOT NULL THEN NULL ELSE $8 END
                  WHERE id = $1 AND lease_owner = $2 AND status = CASE WHEN $9 THEN 'READY' ELSE 'PROCESSING' END
+                   AND version = $11
                    AND NOT EXISTS (SELECT 1 FROM mix_window w WHERE w.recording_id = r.id
                                       AND w.window_index < $10 AND w.input_version > w.mixed_version)
                    AND NOT EXISTS (SELECT 1 FROM consent_recut c WHERE c.room_id = r.room_id)
@@ -454,7 +477,7 @@ public class RecordingFinisher {
                         durationOf(event), Double.isFinite(measured) ? measured : -70.0, gain,
                         now.atOffset(java.time.ZoneOffset.UTC),
                         deleteAfter == null ? null : deleteAfter.atOffset(java.time.ZoneOffset.UTC), rebuild,
-                        count)))
+                        count, recording.version())))
                 .flatMap(updated -> updated.size() == 0 ? Uni.createFrom().item(false)
                         : RecordingFiles.insertRows(connection, recording.id(), version, files)
                                 .chain(() -> connection.preparedQuery("""
@@ -465,10 +488,14 @@ public class RecordingFinisher {
                                 .chain(() -> rebuild && recording.keptRanges() != null
                                         // Built again from the original time line: the host's edits apply again.
                                         ? connection.preparedQuery("""
+                                                WITH superseded AS (
+                                                    UPDATE recording_edit SET status = 'FAILED', failure = 'The'
+                                                        || ' recording was built again; edit its current version.'
+                                                     WHERE recording_id = $1 AND status = 'PENDING')
                                                 INSERT INTO recording_edit (id, recording_id, source_version,
-                                                                            kept_ranges, status, requested_by)
-                                                VALUES (gen_random_uuid(), $1, $2, CAST(CAST($3 AS text) AS jsonb), 'PENDING',
-                                                        'reprise')""")
+                                                        kept_ranges, status, requested_by, from_original)
+                                                VALUES (gen_random_uuid(), $1, $2, CAST(CAST($3 AS text) AS jsonb),
+                                                        'PENDING', 'reprise', true)""")
                                                 .execute(Tuple.of(recording.id(), version, recording.keptRanges()))
                                                 .replaceWithVoid()
                                         : Uni.createFrom().voidItem())

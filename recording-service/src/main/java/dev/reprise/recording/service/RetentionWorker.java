@@ -48,9 +48,11 @@ public class RetentionWorker {
     private final ObjectStorage storage;
     private final Outbox outbox;
     private final Clock clock;
+    private final RecordingConfig.Retention config;
     private final String owner = "retention-" + UUID.randomUUID();
 
-    public RetentionWorker(Pool pool, ObjectStorage storage, Outbox outbox, Clock clock) {
+    public RetentionWorker(Pool pool, ObjectStorage storage, Outbox outbox, Clock clock, RecordingConfig config) {
+        this.config = config.retention();
         this.pool = pool;
         this.storage = storage;
         this.outbox = outbox;
@@ -79,15 +81,21 @@ public class RetentionWorker {
         }
     }
 
-    /** Recordings whose time has come (by this service's clock) and that nobody holds become DELETING. */
+    /**
+     * Recordings whose time has come (by this service's clock) and that nobody holds or saved become DELETING; a
+     * FAILED one is kept for the moderation window after its end (what ingest stored, for an investigation).
+     */
     void markDue() {
         RowSet<Row> due = pool.preparedQuery("""
                 UPDATE recording SET status = 'DELETING',
                        deletion_reason = CASE WHEN retention_policy = 'EPHEMERAL' THEN 'EPHEMERAL'
                                               ELSE 'RETENTION_EXPIRED' END
-                 WHERE status IN ('READY', 'FAILED') AND hold_reason IS NULL AND delete_after <= $1
+                 WHERE status IN ('READY', 'FAILED') AND hold_reason IS NULL AND saved_at IS NULL
+                   AND COALESCE(delete_after, CASE WHEN status = 'FAILED'
+                                              THEN ended_at + $2 * interval '1 millisecond' END) <= $1
                 RETURNING id, deletion_reason""")
-                .execute(Tuple.of(clock.instant().atOffset(ZoneOffset.UTC))).await().atMost(QUERY_TIMEOUT);
+                .execute(Tuple.of(clock.instant().atOffset(ZoneOffset.UTC), config.moderationWindow().toMillis()))
+                .await().atMost(QUERY_TIMEOUT);
         due.forEach(row -> LOG.infof("Recording %s is due for deletion (%s)", row.getUUID("id"),
                 row.getString("deletion_reason")));
     }
@@ -97,11 +105,15 @@ public class RetentionWorker {
 
     private Claimed claim() {
         RowSet<Row> rows = pool.preparedQuery("""
-                UPDATE recording r SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
+                UPDATE recording r SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond',
+                       deletion_started_at = COALESCE(r.deletion_started_at, now())
                   FROM room_policy p
                  WHERE p.room_id = r.room_id AND r.id = (
-                    SELECT id FROM recording WHERE status = 'DELETING' AND hold_reason IS NULL
-                       AND (lease_until IS NULL OR lease_until < now())
+                    SELECT c.id FROM recording c WHERE c.status = 'DELETING' AND c.hold_reason IS NULL
+                       AND (c.lease_until IS NULL OR c.lease_until < now())
+                       -- nothing of it still on its way into storage
+                       AND NOT EXISTS (SELECT 1 FROM pending_journal j WHERE j.recording_id = c.id)
+                       AND NOT EXISTS (SELECT 1 FROM consent_recut k WHERE k.room_id = c.room_id)
                      LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING r.id, r.room_id, p.host_id, r.deletion_reason""")
                 .execute(Tuple.of(owner, LEASE.toMillis())).await().atMost(QUERY_TIMEOUT);
@@ -115,7 +127,7 @@ public class RetentionWorker {
 
     private void delete(Claimed recording) {
         try {
-            int removed = removeObjects("recordings/" + recording.id() + "/");
+            int removed = removeObjects("recordings/" + recording.id() + "/", recording.id());
             Instant now = clock.instant();
             RecordingDeleted event = new RecordingDeleted(recording.id(), recording.roomId(), recording.hostId(),
                     recording.reason(), now);
@@ -130,7 +142,10 @@ public class RetentionWorker {
                                     WITH segments AS (DELETE FROM track_segment s USING track t
                                                        WHERE s.track_id = t.id AND t.recording_id = $1),
                                          windows AS (DELETE FROM mix_window WHERE recording_id = $1),
-                                         pending AS (DELETE FROM pending_journal WHERE recording_id = $1)
+                                         pending AS (DELETE FROM pending_journal WHERE recording_id = $1),
+                                         chunks AS (DELETE FROM ingest_chunk k USING track t
+                                                     WHERE k.track_id = t.id AND t.recording_id = $1),
+                                         edits AS (DELETE FROM recording_edit WHERE recording_id = $1)
                                     DELETE FROM recording_file WHERE recording_id = $1""")
                                     .execute(Tuple.of(recording.id()))
                                     .chain(() -> outbox.add(connection, EventCatalog.RECORDING_DELETED,
@@ -152,10 +167,17 @@ public class RetentionWorker {
         }
     }
 
-    /** Removes every object under {@code prefix}; fails if any is left. */
-    private int removeObjects(String prefix) throws Exception {
+    /** Removes every object under {@code prefix}, renewing the lease per batch; fails if any is left. */
+    private int removeObjects(String prefix, UUID recordingId) throws Exception {
         int removed = 0;
         while (true) {
+            if (pool.preparedQuery("""
+                    UPDATE recording SET lease_until = now() + $3 * interval '1 millisecond'
+                     WHERE id = $1 AND lease_owner = $2 RETURNING id""")
+                    .execute(Tuple.of(recordingId, owner, LEASE.toMillis())).await().atMost(QUERY_TIMEOUT)
+                    .size() == 0) {
+                throw new IllegalStateException("lost the lease on recording " + recordingId);
+            }
             List<DeleteObject> batch = new ArrayList<>();
             for (Result<Item> item : storage.client().listObjects(ListObjectsArgs.builder().bucket(storage.bucket())
                     .prefix(prefix).recursive(true).build())) {

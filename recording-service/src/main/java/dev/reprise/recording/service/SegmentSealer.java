@@ -51,15 +51,20 @@ public class SegmentSealer {
     /**
      * Completes a statement whose CTE {@code changed} lists (track_id, start_sample, end_sample) of segments stored
      * or removed: every window whose encoding reads that audio (with the pre- and post-roll, $3 samples) gets a new
-     * input version, so it is mixed again. $2 is the window length in samples.
+     * input version, so it is mixed again, and a READY recording is marked to be built again. $2 is the window
+     * length in samples.
      */
     private static final String STALE_WINDOWS = """
-            INSERT INTO mix_window (recording_id, window_index, input_version)
+            , bumped AS (INSERT INTO mix_window (recording_id, window_index, input_version)
             SELECT DISTINCT t.recording_id, w, 1
               FROM changed c JOIN track t ON t.id = c.track_id,
                    generate_series(CAST(GREATEST(0, c.start_sample - $3) / $2 AS int),
                                    CAST((c.end_sample + $3 - 1) / $2 AS int)) AS w
-            ON CONFLICT (recording_id, window_index) DO UPDATE SET input_version = mix_window.input_version + 1""";
+            ON CONFLICT (recording_id, window_index) DO UPDATE SET input_version = mix_window.input_version + 1
+            RETURNING recording_id),
+            flagged AS (UPDATE recording SET rebuild_needed = true
+                         WHERE status = 'READY' AND id IN (SELECT recording_id FROM bumped))
+            SELECT 1""";
 
     private final Pool pool;
     private final ObjectStorage storage;
@@ -170,7 +175,8 @@ public class SegmentSealer {
             return;
         }
         Row track = tracks.iterator().next();
-        if ("DELETED".equals(track.getString("status"))) {
+        if ("DELETED".equals(track.getString("status")) || "DELETING".equals(track.getString("status"))) {
+            // Being deleted or gone: nothing of it is written again.
             return;
         }
         String journalName = TrackJournal.nameOf(journal);
@@ -245,8 +251,7 @@ public class SegmentSealer {
                         end_sample = excluded.end_sample, voiced_samples = excluded.voiced_samples,
                         object_bytes = excluded.object_bytes, sealed_at = now()
                     RETURNING track_id, start_sample, end_sample),
-                changed AS (SELECT * FROM before UNION ALL SELECT * FROM stored)
-                """ + STALE_WINDOWS)
+                changed AS (SELECT * FROM before UNION ALL SELECT * FROM stored)""" + STALE_WINDOWS)
                 .execute(Tuple.from(List.of(key, windowSamples, MixWindows.PRE_ROLL, trackId, segment.start(),
                         segment.end(), segment.voicedSamples(), (long) bytes.length, chunks ? "CHUNK" : "WEBSOCKET")))
                 .await().atMost(QUERY_TIMEOUT);

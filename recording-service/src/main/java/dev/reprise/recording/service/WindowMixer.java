@@ -256,7 +256,7 @@ public class WindowMixer {
                 UPDATE mix_window SET mixed_version = $3, piece_key = $4, piece_bytes = $5, loudness = $6,
                        sample_peak = $7, peaks = $8, activity = $9, samples = $10, mp3_loudness = $11,
                        mixed_at = now()
-                 WHERE recording_id = $1 AND window_index = $2 AND (mixed_version < $3 OR samples <> $10)""")
+                 WHERE recording_id = $1 AND window_index = $2 AND (mixed_version < $3 OR mixed_version = $3 AND samples <> $10)""")
                 .execute(Tuple.from(List.of(recordingId, window, inputVersion, key, bytes, floats(loudness), peak,
                         io.vertx.core.buffer.Buffer.buffer(peaks),
                         new JsonObject(json.writeValueAsString(activity)), length, floats(mp3Loudness))))

@@ -118,6 +118,11 @@ class HostControlsTest {
     void theModerationWindowDeletesAnUnsavedRecordingAndKeepsASavedOne() throws Exception {
         AnnouncedRooms.Room kept = ended(RetentionPolicy.MODERATION_30D);
         AnnouncedRooms.Room expiring = ended(RetentionPolicy.MODERATION_30D);
+        // Saved while the room was live: the recording built after it keeps the save.
+        AnnouncedRooms.Room savedLive = ended(RetentionPolicy.MODERATION_30D, room ->
+                given().auth().oauth2(TestTokens.forUser(room.host())).post("/recordings/{id}/save",
+                        room.recordingId()).then().statusCode(200).body("status", equalTo("RECORDING")));
+        recording(savedLive, savedLive.host()).body("retention.deleteAfter", nullValue());
         assertThat(objects(expiring)).isNotEmpty();
         recording(expiring, expiring.host()).body("retention.policy", equalTo("MODERATION_30D"))
                 .body("retention.deleteAfter", notNullValue());
@@ -139,6 +144,7 @@ class HostControlsTest {
         recording(expiring, expiring.host()).statusCode(404);
         assertThat(status(kept)).isEqualTo("READY");
         assertThat(objects(kept)).isNotEmpty();
+        assertThat(status(savedLive)).isEqualTo("READY");
     }
 
     @Test
@@ -194,8 +200,15 @@ class HostControlsTest {
 
     /** A room with recording on, live for a second, ended under {@code policy}; once its recording is READY. */
     private AnnouncedRooms.Room ended(RetentionPolicy policy) throws Exception {
+        return ended(policy, room -> { });
+    }
+
+    /** The same, with {@code whileLive} done before the room ends. */
+    private AnnouncedRooms.Room ended(RetentionPolicy policy, java.util.function.Consumer<AnnouncedRooms.Room> whileLive)
+            throws Exception {
         AnnouncedRooms.Room room = rooms.live("ava", true, policy);
         speak(room);
+        whileLive.accept(room);
         end(room, policy);
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!"READY".equals(status(room))) {

@@ -83,7 +83,7 @@ public final class InboxBenchmark {
                 EventJson.write(created));
     }
 
-    private static void awaitReady(int port, ChildJvm service) throws Exception {
+    static void awaitReady(int port, ChildJvm service) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build();
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();

@@ -79,4 +79,34 @@ final class ProcessCpu {
         }
         return "other";
     }
+
+    /**
+     * One process's CPU time: its own (utime + stime) and that of its children it has waited for (cutime +
+     * cstime: a service's ffmpeg runs, say), in ticks.
+     */
+    record Self(long own, long children) {
+
+        static Self of(long pid) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return new Self(Long.parseLong(fields[11]) + Long.parseLong(fields[12]),
+                        Long.parseLong(fields[13]) + Long.parseLong(fields[14]));
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalStateException("cannot read /proc/" + pid + "/stat", e);
+            }
+        }
+
+        double secondsSince(Self start) {
+            return selfSecondsSince(start) + childSecondsSince(start);
+        }
+
+        double selfSecondsSince(Self start) {
+            return (own - start.own) * MILLIS_PER_TICK / 1000;
+        }
+
+        double childSecondsSince(Self start) {
+            return (children - start.children) * MILLIS_PER_TICK / 1000;
+        }
+    }
 }

@@ -107,7 +107,8 @@ public class MixingWorker {
                 Thread.currentThread().interrupt();
             } catch (LeaseLost lost) {
                 LOG.warnf("Lost the lease on recording %s to another replica; leaving it", lost.getMessage());
-            } catch (Exception e) {
+            } catch (Exception | OutOfMemoryError e) {
+                // Out of memory on one recording must not take the worker down for all the others.
                 if (!running) {
                     return;
                 }
@@ -221,7 +222,7 @@ public class MixingWorker {
     }
 
     /** A failure as the recording shows it: one line, no control characters (PostgreSQL text refuses NUL). */
-    static String reason(Exception failure) {
+    static String reason(Throwable failure) {
         String text = String.valueOf(failure.getMessage() == null ? failure.toString() : failure.getMessage());
         text = text.replaceAll("\\p{Cntrl}", " ").strip();
         return text.length() > 500 ? text.substring(0, 500) + "…" : text;

@@ -1,6 +1,5 @@
 package dev.reprise.recording.service;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reprise.contracts.EventCatalog;
 import dev.reprise.contracts.recording.KeptRange;
 import dev.reprise.contracts.recording.RecordingEdited;
@@ -21,14 +20,12 @@ import dev.reprise.recording.audio.VoiceActivity;
 import dev.reprise.recording.config.RecordingConfig;
 import dev.reprise.storage.ObjectStorage;
 import io.minio.GetObjectArgs;
-import io.minio.UploadObjectArgs;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.BufferedOutputStream;
@@ -47,7 +44,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 

@@ -50,6 +50,11 @@ public final class TrackJournal {
      * keep audio rather than the heap filling up.
      */
     static final int MAX_PENDING_BYTES = 32 << 20;
+    /**
+     * A journal takes at most this much (about three minutes of audio), then closes: sealing reads a journal whole
+     * and makes one segment per track of it, so a batch import faster than real time must not make either huge.
+     */
+    static final long MAX_JOURNAL_BYTES = 16 << 20;
 
     private final Path file;
     private final FileChannel channel;
@@ -115,6 +120,9 @@ public final class TrackJournal {
             return false;
         }
         int size = RECORD_OVERHEAD + count * Pcm.BYTES_PER_SAMPLE;
+        if (full(size)) {
+            return false;
+        }
         if (pending.position() + size > MAX_PENDING_BYTES) {
             throw new IllegalStateException("journal " + file + " has " + pending.position()
                     + " bytes the disk has not taken yet");
@@ -151,11 +159,26 @@ public final class TrackJournal {
         if (closing) {
             return false;
         }
+        long size = runs.stream().mapToLong(run -> RECORD_OVERHEAD + (long) run.samples().length
+                * Pcm.BYTES_PER_SAMPLE).sum();
+        if (full(size)) {
+            return false;
+        }
         for (TrackSegment.Run run : runs) {
             append(trackId, run.position(), sequence, run.samples(), 0, run.samples().length);
         }
         holds++;
         return true;
+    }
+
+    /** Whether {@code size} more bytes would pass {@link #MAX_JOURNAL_BYTES}: then it closes (not when empty). */
+    private boolean full(long size) {
+        long used = written + pending.position();
+        if (used > 4 && used + size > MAX_JOURNAL_BYTES) {
+            closing = true;
+            return true;
+        }
+        return false;
     }
 
     /** The claim of a chunk {@link #appendAll appended} here is written (or failed): sealing may go ahead. */

@@ -36,6 +36,25 @@ class TrackJournalTest {
     }
 
     @Test
+    void aJournalFullOfABatchImportClosesSoSealingNeverReadsAHugeOne() throws IOException {
+        UUID track = UUID.randomUUID();
+        TrackJournal journal = TrackJournal.create(dir);
+        short[] second = new short[48_000];
+        java.util.Arrays.fill(second, (short) 1000);
+        long chunks = 0;
+        while (journal.appendAll(track, chunks, List.of(new TrackSegment.Run(chunks * 48_000, second)))) {
+            journal.release();
+            journal.flush();
+            chunks++;
+        }
+        assertThat(journal.isClosing()).isTrue();
+        assertThat(Files.size(journal.file())).isLessThanOrEqualTo(TrackJournal.MAX_JOURNAL_BYTES)
+                .isGreaterThan(TrackJournal.MAX_JOURNAL_BYTES - 2 * 96_100);
+        assertThat(chunks).isBetween(170L, 176L);
+        assertThat(journal.append(track, 0, TrackJournal.NO_SEQUENCE, second, 0, 10)).isFalse();
+    }
+
+    @Test
     void aTornLastRecordIsDroppedAndEverythingBeforeItKept() throws IOException {
         UUID track = UUID.randomUUID();
         TrackJournal journal = TrackJournal.create(dir);

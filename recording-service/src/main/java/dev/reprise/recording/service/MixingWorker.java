@@ -144,7 +144,6 @@ public class MixingWorker {
                            -- finished, but audio of it changed since (a late consent withdrawal): build it again
                            THEN c.rebuild_needed
                            ELSE c.ended_at IS NOT NULL
-                                OR c.started_at + ((c.next_window + 1) * $3 + $4) * interval '1 millisecond' < now()
                                 OR EXISTS (SELECT 1 FROM mix_window w
                                             WHERE w.recording_id = c.id AND w.input_version > w.mixed_version
                                               AND c.started_at + ((w.window_index + 1) * $3 + $4)
@@ -164,20 +163,21 @@ public class MixingWorker {
                 row.getInteger("next_window"));
     }
 
-    /** Mixes the windows of a live room whose audio is all sealed by now: new ones in order, then stale ones. */
+    /**
+     * Mixes the windows of a live room that have audio (sealing made their rows) and whose audio is all sealed by
+     * now. A window nobody spoke in is left for the end, where it costs one encode of silence; mixing it live would
+     * cost the same every few seconds for every live room, audio or not.
+     */
     private void mixLive(Claimed claimed) throws Exception {
         MixWindows windows = mixer.windows();
         Instant now = now();
         long sealedUntil = Pcm.millisToSamples(Duration.between(claimed.startedAt(), now).toMillis() - sealLagMillis);
         int ready = sealedUntil <= 0 ? 0 : windows.of(sealedUntil);
         List<Integer> todo = new ArrayList<>();
-        for (int window = claimed.nextWindow(); window < ready; window++) {
-            todo.add(window);
-        }
         pool.preparedQuery("""
                 SELECT window_index FROM mix_window WHERE recording_id = $1 AND input_version > mixed_version
                    AND window_index < $2 ORDER BY window_index""")
-                .execute(Tuple.of(claimed.id(), claimed.nextWindow())).await().atMost(QUERY_TIMEOUT)
+                .execute(Tuple.of(claimed.id(), ready)).await().atMost(QUERY_TIMEOUT)
                 .forEach(row -> todo.add(row.getInteger("window_index")));
         for (int window : todo) {
             mixer.mix(claimed.id(), window, -1);

@@ -446,4 +446,23 @@ public final class Loudness {
     private static double power(double lufs) {
         return Math.pow(10, (lufs + 0.691) / 10);
     }
+
+    /** Block mean squares as stored beside a window: big-endian floats. */
+    public static byte[] toBytes(float[] blocks) {
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * blocks.length);
+        for (float block : blocks) {
+            bytes.putFloat(block);
+        }
+        return bytes.array();
+    }
+
+    /** The inverse of {@link #toBytes}. */
+    public static float[] fromBytes(byte[] bytes) {
+        java.nio.ByteBuffer blocks = java.nio.ByteBuffer.wrap(bytes);
+        float[] values = new float[blocks.remaining() / 4];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = blocks.getFloat();
+        }
+        return values;
+    }
 }

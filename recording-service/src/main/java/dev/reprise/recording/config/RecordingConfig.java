@@ -48,6 +48,13 @@ public interface RecordingConfig {
         @WithDefault("30s")
         Duration windowLength();
 
+        /**
+         * This replica's name in the leases it takes (a recording's lease owner shows who works on it): the pod's
+         * name in Kubernetes, where HOSTNAME is set to it.
+         */
+        @WithDefault("${HOSTNAME:replica}")
+        String replica();
+
         /** Replicas' threads mixing windows and finishing recordings. */
         @WithDefault("2")
         @Min(1)
@@ -164,6 +171,15 @@ public interface RecordingConfig {
          */
         @WithDefault("250ms")
         Duration jitterTolerance();
+
+        /**
+         * Live streams one replica takes at most; more are refused (close code 4503) before they are admitted, so an
+         * overloaded replica sheds load instead of queueing frames it cannot process in its heap. Size it to the
+         * pod's cores: 250 stereo tracks kept 0.8 of a core busy on the benchmark's machine (bench/README.md).
+         */
+        @WithDefault("300")
+        @Min(1)
+        int maxStreams();
 
         /**
          * How far a chunk's sequence may be from the highest one of its track: a client that numbers from scratch

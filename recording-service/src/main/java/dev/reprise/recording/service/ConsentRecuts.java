@@ -29,7 +29,9 @@ public class ConsentRecuts {
     }
 
     @Scheduled(every = "${reprise.recording.ingest.recut-interval:1s}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            // no round starts once shutdown began: the database pool is closing
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void run() {
         try {
             while (takeOne()) {

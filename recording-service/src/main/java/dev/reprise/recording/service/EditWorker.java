@@ -79,7 +79,9 @@ public class EditWorker {
     private static final int MAX_ATTEMPTS = 3;
 
     @Scheduled(every = "${reprise.recording.edit-check-interval}", delayed = "2s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            // no round starts once shutdown began: the database pool is closing
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void run() {
         Claimed edit = null;
         try {

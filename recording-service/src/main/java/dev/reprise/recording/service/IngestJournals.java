@@ -1,6 +1,8 @@
 package dev.reprise.recording.service;
 
 import dev.reprise.recording.config.RecordingConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,11 +37,18 @@ public class IngestJournals {
     private ScheduledExecutorService flusher;
 
     private final io.vertx.mutiny.sqlclient.Pool pool;
+    /** One flush round: live audio is durable at most a flush interval plus a round after it arrived. */
+    private final Timer flushRound;
 
-    public IngestJournals(RecordingConfig config, SegmentSealer sealer, io.vertx.mutiny.sqlclient.Pool pool) {
+    public IngestJournals(RecordingConfig config, SegmentSealer sealer, io.vertx.mutiny.sqlclient.Pool pool,
+            MeterRegistry registry) {
         this.config = config.ingest();
         this.sealer = sealer;
         this.pool = pool;
+        this.flushRound = Timer.builder("reprise.recording.journal.flush")
+                .description("One round of the journal flusher, writing and forcing what every journal received")
+                .register(registry);
+        registry.gauge("reprise.recording.journals.open", open, Set::size);
     }
 
     void start(@Observes StartupEvent started) throws IOException {
@@ -100,6 +109,14 @@ public class IngestJournals {
     void flushAll() {
         long segmentNanos = config.segmentLength().toNanos();
         long now = System.nanoTime();
+        try {
+            flushJournals(segmentNanos, now);
+        } finally {
+            flushRound.record(System.nanoTime() - now, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void flushJournals(long segmentNanos, long now) {
         for (TrackJournal journal : open) {
             try {
                 if (!journal.isClosing() && (now - journal.createdNanos() > 2 * segmentNanos

@@ -36,6 +36,11 @@ public final class IngestRefused extends RuntimeException {
                 "The ingest token is missing, forged, expired or for another room or speaker.");
     }
 
+    public static IngestRefused busy(int streams) {
+        return new IngestRefused(503, "ingest-busy", "Ingest busy", "This replica takes " + streams
+                + " live streams at most and has them; connect again (to another replica).");
+    }
+
     public static IngestRefused badAudio(String detail) {
         return new IngestRefused(400, "bad-audio", "Bad audio", detail);
     }

@@ -47,6 +47,9 @@ public class LiveTracks {
      */
     public Uni<LiveTrack> connect(String connectionId, UUID roomId, String speakerId, int channels,
             Consumer<IngestRefused> closer) {
+        if (streams.size() >= config.maxStreams()) {
+            return Uni.createFrom().failure(IngestRefused.busy(config.maxStreams()));
+        }
         return admission.admit(roomId, speakerId).map(admitted -> {
             LiveTrack track = new LiveTrack(admitted, channels, journals, clock, config.segmentLength(),
                     config.jitterTolerance(), Pcm.amplitudeOf(config.silenceThresholdDbfs()));

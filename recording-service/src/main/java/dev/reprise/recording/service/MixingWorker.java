@@ -48,8 +48,11 @@ public class MixingWorker {
     private final RecordingFinisher finisher;
     private final RecordingConfig.Mix config;
     private final long sealLagMillis;
-    /** Each claim gets its own lease token, so two threads of one replica never share a lease. */
-    private final String replica = "replica-" + UUID.randomUUID().toString().substring(0, 8);
+    /**
+     * This run of the replica: its name and a random part, since a restarted pod keeps its name but must not take
+     * its predecessor's leases for its own. Each claim adds a number, so two threads never share a lease.
+     */
+    private final String replica;
     private final AtomicInteger claims = new AtomicInteger();
     private ExecutorService threads;
     private volatile boolean running;
@@ -59,6 +62,7 @@ public class MixingWorker {
         this.mixer = mixer;
         this.finisher = finisher;
         this.config = config.mix();
+        this.replica = this.config.replica() + "-" + UUID.randomUUID().toString().substring(0, 8);
         this.sealLagMillis = 2 * config.ingest().segmentLength().toMillis() + config.ingest().flushInterval()
                 .toMillis() + 2_000;
     }
@@ -141,8 +145,9 @@ public class MixingWorker {
                      WHERE c.status IN ('RECORDING', 'PROCESSING', 'READY')
                        AND (c.lease_until IS NULL OR c.lease_until < now())
                        AND CASE WHEN c.status = 'READY'
-                           -- finished, but audio of it changed since (a late consent withdrawal): build it again
-                           THEN c.rebuild_needed
+                           -- finished, but audio of it changed since (a late consent withdrawal): build it again;
+                           -- or what earlier versions left is still to be removed
+                           THEN c.rebuild_needed OR c.sweep_needed
                            ELSE c.ended_at IS NOT NULL
                                 OR EXISTS (SELECT 1 FROM mix_window w
                                             WHERE w.recording_id = c.id AND w.input_version > w.mixed_version
@@ -180,7 +185,7 @@ public class MixingWorker {
                 .execute(Tuple.of(claimed.id(), ready)).await().atMost(QUERY_TIMEOUT)
                 .forEach(row -> todo.add(row.getInteger("window_index")));
         for (int window : todo) {
-            mixer.mix(claimed.id(), window, -1);
+            mixer.mix(claimed.id(), window, -1, claimed.owner());
             renew(claimed);
         }
     }

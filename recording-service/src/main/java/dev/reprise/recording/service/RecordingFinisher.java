@@ -33,7 +33,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,6 +60,8 @@ public class RecordingFinisher {
 
     private static final Logger LOG = Logger.getLogger(RecordingFinisher.class);
     private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(30);
+    /** Clock difference between this replica and the object store that the sweep tolerates. */
+    private static final Duration SWEEP_MARGIN = Duration.ofSeconds(2);
     /** MP3 global gain moves in steps of 2^(1/4) in amplitude. */
     private static final double MP3_GAIN_STEP_DB = 1.505;
 
@@ -90,7 +91,7 @@ public class RecordingFinisher {
 
     private record Finishing(UUID id, UUID roomId, String hostId, RetentionPolicy retention, Instant startedAt,
             Instant endedAt, int version, Instant now, boolean held, boolean saved, String status,
-            String keptRanges) {
+            String keptRanges, boolean rebuildNeeded, boolean sweepNeeded) {
     }
 
     /**
@@ -100,8 +101,13 @@ public class RecordingFinisher {
      * audio or a consent re-cut is still on its way.
      */
     public boolean finish(UUID recordingId, String owner, Runnable renew) throws Exception {
+        Instant attemptStarted = Instant.now();
         Finishing recording = load(recordingId);
         boolean rebuild = recording.status().equals("READY");
+        if (rebuild && !recording.rebuildNeeded()) {
+            // Ready, but what earlier versions left is not all removed yet (the store failed the last sweep).
+            return sweepOrKeepDue(recording.id(), recording.version(), attemptStarted, renew);
+        }
         long total = Pcm.millisToSamples(Duration.between(recording.startedAt(), recording.endedAt()).toMillis());
         if (total <= 0) {
             pool.preparedQuery("""
@@ -144,7 +150,7 @@ public class RecordingFinisher {
         for (int window = 0; window < count; window++) {
             long[] state = states.get(window);
             if (state == null || state[1] < 0 || state[0] > state[1] || state[2] != windows.length(window, total)) {
-                mixer.mix(recordingId, window, total);
+                mixer.mix(recordingId, window, total, owner);
                 renew.run();
             }
         }
@@ -202,9 +208,7 @@ public class RecordingFinisher {
             LOG.infof("Recording %s %s: version %d, %d ms, %d window(s), %.1f LUFS measured, %+.2f dB applied,"
                     + " %d speaker track(s)", recordingId, rebuild ? "built again" : "finished", version,
                     durationMs, count, loudness, gain, speakers.size());
-            if (rebuild) {
-                sweep(recordingId, version);
-            }
+            sweepOrKeepDue(recordingId, version, attemptStarted, renew);
             return true;
         } finally {
             try (Stream<Path> paths = Files.walk(work)) {
@@ -239,11 +243,31 @@ public class RecordingFinisher {
     }
 
     /**
-     * After a rebuild (a withdrawn voice): removes every object of the recording but the new version's files, the
-     * current window pieces and the sealed segments. Earlier versions, superseded pieces and what failed attempts
-     * left all go; a later version being written (the host's edits applied again) stays.
+     * Sweeps what earlier versions and attempts of a ready recording left; if the store fails, the recording stays
+     * marked for a sweep (a later claim tries again: an earlier version may hold a withdrawn voice). False then.
      */
-    private void sweep(UUID recordingId, int version) throws Exception {
+    private boolean sweepOrKeepDue(UUID recordingId, int version, Instant attemptStarted, Runnable renew) {
+        try {
+            sweep(recordingId, version, attemptStarted.minus(SWEEP_MARGIN), renew);
+        } catch (MixingWorker.LeaseLost lost) {
+            throw lost;
+        } catch (Exception e) {
+            LOG.warnf("Recording %s: cannot remove what earlier versions and attempts left now (%s); trying again",
+                    recordingId, e.toString());
+            return false;
+        }
+        pool.preparedQuery("UPDATE recording SET sweep_needed = false WHERE id = $1 AND version = $2")
+                .execute(Tuple.of(recordingId, version)).await().atMost(QUERY_TIMEOUT);
+        return true;
+    }
+
+    /**
+     * Once a version is ready: removes every object of the recording but that version's files, the current window
+     * pieces and the sealed segments. Earlier versions (a rebuild without a withdrawn voice), superseded pieces
+     * and what killed or failed attempts left all go; a later version being written (an edit) stays, and so does
+     * anything written since {@code before} (a late segment whose row is not committed yet).
+     */
+    private void sweep(UUID recordingId, int version, Instant before, Runnable renew) throws Exception {
         java.util.Set<String> keep = new java.util.HashSet<>();
         pool.preparedQuery("""
                 SELECT object_key AS key FROM recording_file WHERE recording_id = $1 AND version = $2
@@ -256,12 +280,18 @@ public class RecordingFinisher {
         java.util.regex.Pattern versioned = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(prefix)
                 + "v(\\d+)-.*");
         int removed = 0;
+        int seen = 0;
         for (var item : storage.client().listObjects(io.minio.ListObjectsArgs.builder().bucket(storage.bucket())
                 .prefix(prefix).recursive(true).build())) {
             String key = item.get().objectName();
             java.util.regex.Matcher match = versioned.matcher(key);
-            if (keep.contains(key) || match.matches() && Integer.parseInt(match.group(1)) > version) {
+            // A piece of silence is looked up and reused by any later mix of the recording: it stays (it is small).
+            if (keep.contains(key) || match.matches() && Integer.parseInt(match.group(1)) > version
+                    || key.contains(WindowMixer.SILENCE_PIECE) || item.get().lastModified().toInstant().isAfter(before)) {
                 continue;
+            }
+            if (++seen % 50 == 0) {
+                renew.run(); // a sweep that outlives its lease stops: another replica works on the recording now
             }
             storage.client().removeObject(io.minio.RemoveObjectArgs.builder().bucket(storage.bucket()).object(key)
                     .build());
@@ -269,21 +299,25 @@ public class RecordingFinisher {
         }
         pool.preparedQuery("DELETE FROM recording_file WHERE recording_id = $1 AND version < $2")
                 .execute(Tuple.of(recordingId, version)).await().atMost(QUERY_TIMEOUT);
-        LOG.infof("Recording %s: %d object(s) of earlier versions and attempts removed", recordingId, removed);
+        if (removed > 0) {
+            LOG.infof("Recording %s: %d object(s) of earlier versions and attempts removed", recordingId, removed);
+        }
     }
 
     private Finishing load(UUID recordingId) {
         Row row = pool.preparedQuery("""
                 SELECT r.id, r.room_id, p.host_id, COALESCE(r.retention_policy, p.retention_policy) AS retention_policy,
                        r.started_at, r.ended_at, r.version, now() AS now, r.hold_reason IS NOT NULL AS held,
-                       r.saved_at IS NOT NULL AS saved, r.status, CAST(r.kept_ranges AS text) AS kept_ranges
+                       r.saved_at IS NOT NULL AS saved, r.status, CAST(r.kept_ranges AS text) AS kept_ranges,
+                       r.rebuild_needed, r.sweep_needed
                   FROM recording r JOIN room_policy p ON p.room_id = r.room_id WHERE r.id = $1""")
                 .execute(Tuple.of(recordingId)).await().atMost(QUERY_TIMEOUT).iterator().next();
         return new Finishing(row.getUUID("id"), row.getUUID("room_id"), row.getString("host_id"),
                 RetentionPolicy.valueOf(row.getString("retention_policy")),
                 row.getOffsetDateTime("started_at").toInstant(), row.getOffsetDateTime("ended_at").toInstant(),
                 row.getInteger("version"), row.getOffsetDateTime("now").toInstant(), row.getBoolean("held"),
-                row.getBoolean("saved"), row.getString("status"), row.getString("kept_ranges"));
+                row.getBoolean("saved"), row.getString("status"), row.getString("kept_ranges"),
+                row.getBoolean("rebuild_needed"), row.getBoolean("sweep_needed"));
     }
 
     private void step(UUID recordingId, String step) {
@@ -340,17 +374,9 @@ public class RecordingFinisher {
             throw new IllegalStateException("recording " + recordingId + " has " + pieces.size() + " of " + count
                     + " windows mixed");
         }
-        return new Measured(pieces, floats(loudness.toByteArray()), floats(mp3Loudness.toByteArray()), peak,
+        return new Measured(pieces, Loudness.fromBytes(loudness.toByteArray()),
+                Loudness.fromBytes(mp3Loudness.toByteArray()), peak,
                 peaks.toByteArray(), activity);
-    }
-
-    private static float[] floats(byte[] bytes) {
-        ByteBuffer blocks = ByteBuffer.wrap(bytes);
-        float[] values = new float[blocks.remaining() / 4];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = blocks.getFloat();
-        }
-        return values;
     }
 
     private List<SpeakerTimeline> timeline(List<String> speakers,
@@ -401,15 +427,22 @@ public class RecordingFinisher {
             long mp3Frames = 0;
             long mp3Bytes = 0;
 
+            String lastKey = null;
+            byte[] lastPiece = null;
             for (int window = 0; window < count; window++) {
                 if (window % 20 == 19) {
                     renew.run();
                 }
-                MixPiece piece;
-                try (InputStream object = storage.client().getObject(GetObjectArgs.builder()
-                        .bucket(storage.bucket()).object(pieces.get(window)).build())) {
-                    piece = MixPiece.read(new java.io.BufferedInputStream(object, 1 << 16));
+                // Windows of silence share one piece: it is fetched once (and parsed afresh for each window, since
+                // the gain is written into its frames).
+                if (!pieces.get(window).equals(lastKey)) {
+                    lastKey = pieces.get(window);
+                    try (InputStream object = storage.client().getObject(GetObjectArgs.builder()
+                            .bucket(storage.bucket()).object(lastKey).build())) {
+                        lastPiece = object.readAllBytes();
+                    }
                 }
+                MixPiece piece = MixPiece.read(new java.io.ByteArrayInputStream(lastPiece));
                 int owned = windows.opusPackets(window, total);
                 for (Map.Entry<String, Ogg.OpusWriter> writer : opus.entrySet()) {
                     List<byte[]> packets = piece.streams().get(writer.getKey());
@@ -461,7 +494,7 @@ public class RecordingFinisher {
         Boolean published = pool.withTransaction(connection -> connection.preparedQuery("""
                 UPDATE recording r SET status = 'READY', processing_step = NULL, version = $3, duration_ms = $4,
                        loudness_lufs = $5, gain_db = $6, finalized_at = COALESCE(finalized_at, $7), failure = NULL,
-                       attempts = 0, rebuild_needed = false,
+                       attempts = 0, rebuild_needed = false, sweep_needed = true,
                        delete_after = CASE WHEN $9 THEN delete_after WHEN saved_at IS NOT NULL THEN NULL ELSE $8 END
                  WHERE id = $1 AND lease_owner = $2 AND status = CASE WHEN $9 THEN 'READY' ELSE 'PROCESSING' END
                    AND version = $11

@@ -68,7 +68,9 @@ public class RetentionWorker {
     }
 
     @Scheduled(every = "${reprise.recording.retention.check-interval:10s}", delayed = "2s",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            // no round starts once shutdown began: the database pool is closing
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void run() {
         try {
             markDue();

@@ -51,6 +51,11 @@ public class WindowMixer {
     private final MixWindows windows;
     private final VoiceActivity voice;
     private final ObjectMapper json;
+    private final int mixOpusBitrate;
+    private final int mp3Bitrate;
+
+    /** What names every piece of silence (and what the sweep of a finished recording leaves alone). */
+    static final String SILENCE_PIECE = "/windows/silence-";
 
     public WindowMixer(Pool pool, ObjectStorage storage, WindowEncoder encoder, RecordingConfig config,
             ObjectMapper json) {
@@ -61,6 +66,8 @@ public class WindowMixer {
         this.voice = new VoiceActivity(config.mix().voiceThresholdDbfs(), config.mix().voiceMergeGap().toMillis(),
                 config.mix().voiceMinimum().toMillis());
         this.json = json;
+        this.mixOpusBitrate = config.mix().mixOpusBitrate();
+        this.mp3Bitrate = WindowEncoder.MP3_BITRATE;
     }
 
     public MixWindows windows() {
@@ -77,10 +84,21 @@ public class WindowMixer {
     }
 
     /**
-     * Mixes window {@code window} of recording {@code recordingId} whose time line has {@code total} samples
-     * (-1 while the room is live).
+     * The piece of a window nobody's audio reaches (not even its pre- and post-roll): it depends only on the
+     * window's length, the packets it owns and the bitrates, so a recording encodes it once and its windows of
+     * silence share it.
      */
-    public void mix(UUID recordingId, int window, long total) throws Exception {
+    String silencePieceKey(UUID recordingId, int length, int opusPackets, int mp3Frames) {
+        return "recordings/" + recordingId + SILENCE_PIECE + length + "-" + opusPackets + "-" + mp3Frames + "-"
+                + mixOpusBitrate + "-" + mp3Bitrate + ".piece";
+    }
+
+    /**
+     * Mixes window {@code window} of recording {@code recordingId} whose time line has {@code total} samples
+     * (-1 while the room is live), under the lease {@code owner}: the result is recorded only while it holds it
+     * ({@link MixingWorker.LeaseLost} otherwise).
+     */
+    public void mix(UUID recordingId, int window, long total, String owner) throws Exception {
         long inputVersion = inputVersion(recordingId, window);
         int length = windows.length(window, total);
         long from = windows.start(window) - MixWindows.PRE_ROLL;
@@ -128,27 +146,45 @@ public class WindowMixer {
             }
             float[] loudness = Loudness.blockMeanSquares(mix, MixWindows.PRE_ROLL, length);
             byte[] peaks = peaks(mix, MixWindows.PRE_ROLL, length);
+            int opus = windows.opusPackets(window, total);
+            int mp3 = windows.mp3Frames(window, total);
+            if (voiced.isEmpty()) {
+                String silence = silencePieceKey(recordingId, length, opus, mp3);
+                RowSet<Row> shared = pool.preparedQuery("""
+                        SELECT piece_bytes, mp3_loudness FROM mix_window
+                         WHERE recording_id = $1 AND piece_key = $2 AND mp3_loudness IS NOT NULL LIMIT 1""")
+                        .execute(Tuple.of(recordingId, silence)).await().atMost(QUERY_TIMEOUT);
+                if (shared.size() > 0) {
+                    Row row = shared.iterator().next();
+                    record(recordingId, window, inputVersion, silence, row.getLong("piece_bytes"), loudness,
+                            Loudness.fromBytes(row.getBuffer("mp3_loudness").getBytes()), peak, peaks, activity,
+                            length, owner);
+                    LOG.debugf("Mixed window %d (input version %d, %d samples) of recording %s: silence, shared",
+                            window, inputVersion, length, recordingId);
+                    return;
+                }
+            }
             Path mixFile = work.resolve("mix.pcm");
             Files.write(mixFile, littleEndian(mix));
 
             WindowEncoder.Encoded out = encoder.encode(mixFile, voiced, length, work);
             Map<String, List<byte[]>> streams = new LinkedHashMap<>();
-            int opus = windows.opusPackets(window, total);
             streams.put(MixPiece.MIX_OPUS, owned(out.mixOpus(), opus, "mix Opus"));
-            streams.put(MixPiece.MIX_MP3, owned(out.mixMp3(), windows.mp3Frames(window, total), "mix MP3"));
+            streams.put(MixPiece.MIX_MP3, owned(out.mixMp3(), mp3, "mix MP3"));
             for (Map.Entry<String, List<byte[]>> voicedTrack : out.tracks().entrySet()) {
                 streams.put(MixPiece.trackOpus(voicedTrack.getKey()), owned(voicedTrack.getValue(), opus,
                         "track Opus"));
             }
             byte[] piece = new MixPiece(streams).toBytes();
-            String key = pieceKey(recordingId, window, inputVersion, length);
+            String key = voiced.isEmpty() ? silencePieceKey(recordingId, length, opus, mp3)
+                    : pieceKey(recordingId, window, inputVersion, length);
             storage.client().putObject(PutObjectArgs.builder().bucket(storage.bucket()).object(key)
                     .stream(new ByteArrayInputStream(piece), piece.length, -1)
                     .contentType("application/octet-stream").build());
             record(recordingId, window, inputVersion, key, piece.length, loudness, out.mp3Loudness(), peak, peaks,
-                    activity, length);
-            LOG.debugf("Mixed window %d of recording %s: %d voiced track(s), %d bytes", window, recordingId,
-                    voiced.size(), piece.length);
+                    activity, length, owner);
+            LOG.debugf("Mixed window %d (input version %d, %d samples) of recording %s: %d voiced track(s), %d bytes",
+                    window, inputVersion, length, recordingId, voiced.size(), piece.length);
         } finally {
             try (Stream<Path> files = Files.list(work)) {
                 files.forEach(file -> file.toFile().delete());
@@ -236,11 +272,7 @@ public class WindowMixer {
     }
 
     private static io.vertx.core.buffer.Buffer floats(float[] values) {
-        ByteBuffer bytes = ByteBuffer.allocate(4 * values.length);
-        for (float value : values) {
-            bytes.putFloat(value);
-        }
-        return io.vertx.core.buffer.Buffer.buffer(bytes.array());
+        return io.vertx.core.buffer.Buffer.buffer(Loudness.toBytes(values));
     }
 
     private static byte[] littleEndian(short[] samples) {
@@ -249,18 +281,29 @@ public class WindowMixer {
         return bytes.array();
     }
 
+    /**
+     * Records the window's new piece, fenced by the lease: a replica that lost it (a long pause) must not point a
+     * window at a piece the new holder's sweep may already have removed.
+     */
     private void record(UUID recordingId, int window, long inputVersion, String key, long bytes, float[] loudness,
-            float[] mp3Loudness, int peak, byte[] peaks, Map<String, List<long[]>> activity, int length)
-            throws IOException {
-        pool.preparedQuery("""
-                UPDATE mix_window SET mixed_version = $3, piece_key = $4, piece_bytes = $5, loudness = $6,
-                       sample_peak = $7, peaks = $8, activity = $9, samples = $10, mp3_loudness = $11,
-                       mixed_at = now()
-                 WHERE recording_id = $1 AND window_index = $2 AND (mixed_version < $3 OR mixed_version = $3 AND samples <> $10)""")
+            float[] mp3Loudness, int peak, byte[] peaks, Map<String, List<long[]>> activity, int length,
+            String owner) throws IOException {
+        long ours = pool.preparedQuery("""
+                WITH ours AS (SELECT id FROM recording WHERE id = $1 AND lease_owner = $12),
+                     recorded AS (
+                        UPDATE mix_window SET mixed_version = $3, piece_key = $4, piece_bytes = $5, loudness = $6,
+                               sample_peak = $7, peaks = $8, activity = $9, samples = $10, mp3_loudness = $11,
+                               mixed_at = now()
+                         WHERE recording_id = $1 AND window_index = $2 AND EXISTS (SELECT 1 FROM ours)
+                           AND (mixed_version < $3 OR mixed_version = $3 AND samples <> $10))
+                SELECT count(*) FROM ours""")
                 .execute(Tuple.from(List.of(recordingId, window, inputVersion, key, bytes, floats(loudness), peak,
                         io.vertx.core.buffer.Buffer.buffer(peaks),
-                        new JsonObject(json.writeValueAsString(activity)), length, floats(mp3Loudness))))
-                .await().atMost(QUERY_TIMEOUT);
+                        new JsonObject(json.writeValueAsString(activity)), length, floats(mp3Loudness), owner)))
+                .await().atMost(QUERY_TIMEOUT).iterator().next().getLong(0);
+        if (ours == 0) {
+            throw new MixingWorker.LeaseLost(recordingId.toString());
+        }
         pool.preparedQuery("UPDATE recording SET next_window = GREATEST(next_window, $2) WHERE id = $1")
                 .execute(Tuple.of(recordingId, window + 1)).await().atMost(QUERY_TIMEOUT);
     }

@@ -106,7 +106,7 @@ final class AnnouncedRooms implements AutoCloseable {
 
     private static void pause() {
         try {
-            Thread.sleep(50);
+            Thread.sleep(20);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);

@@ -213,4 +213,19 @@ final class AudioCheck {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    /** Milliseconds from {@code zero} to now. */
+    static long millisSince(java.time.Instant zero) {
+        return java.time.Duration.between(zero, java.time.Instant.now()).toMillis();
+    }
+
+    /** Samples at 48 kHz in {@code millis}. */
+    static long samples(long millis) {
+        return millis * 48_000 / 1000;
+    }
+
+    /** Milliseconds of {@code samples} at 48 kHz. */
+    static long millis(long samples) {
+        return samples * 1000 / 48_000;
+    }
 }

@@ -1,5 +1,8 @@
 package dev.reprise.recording.rest;
 
+import static dev.reprise.recording.rest.AudioCheck.millis;
+import static dev.reprise.recording.rest.AudioCheck.millisSince;
+import static dev.reprise.recording.rest.AudioCheck.samples;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -401,17 +404,5 @@ class RecordingBuildTest {
                 .build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(response.statusCode()).as(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(200);
         return AudioCheck.write(dir, file.replace('/', '-'), response.body());
-    }
-
-    private static long millisSince(Instant zero) {
-        return Duration.between(zero, Instant.now()).toMillis();
-    }
-
-    private static long samples(long millis) {
-        return millis * RATE / 1000;
-    }
-
-    private static long millis(long samples) {
-        return samples * 1000 / RATE;
     }
 }

@@ -197,6 +197,17 @@ public final class ChildJvm {
         return graceful;
     }
 
+    /**
+     * Kills the child and its own children (an ffmpeg it runs) at once with SIGKILL, the way a crash or an
+     * out-of-memory kill of its container ends them: no shutdown hook runs.
+     */
+    public void kill() throws InterruptedException {
+        process.toHandle().destroyForcibly();
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.waitFor(10, TimeUnit.SECONDS);
+        closePipe();
+    }
+
     private void closePipe() {
         try {
             parentPipe.close();

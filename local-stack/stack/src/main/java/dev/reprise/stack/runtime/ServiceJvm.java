@@ -1,6 +1,7 @@
 package dev.reprise.stack.runtime;
 
 import dev.reprise.stack.LocalStack;
+import dev.reprise.stack.StackInfo;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,6 +40,12 @@ public final class ServiceJvm {
      * connection settings as system properties and its output in {@code logFile}.
      */
     public static ChildJvm start(LocalStack stack, String service, Path moduleDir, int port, List<String> jvmOptions,
+            Path logFile) throws IOException {
+        return start(stack.info(), service, moduleDir, port, jvmOptions, logFile);
+    }
+
+    /** As above, on a stack described by its {@code stack.json} (a test JVM's {@code SharedStack}). */
+    public static ChildJvm start(StackInfo stack, String service, Path moduleDir, int port, List<String> jvmOptions,
             Path logFile) throws IOException {
         List<String> jvm = new ArrayList<>(jvmOptions);
         jvm.add("-D" + ParentWatchingMain.GRACE_PROPERTY + "=20000");

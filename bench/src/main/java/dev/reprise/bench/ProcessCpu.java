@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * CPU time used by every process on the machine, by role (the service, PostgreSQL, Kafka, this JVM), read from
@@ -17,6 +19,8 @@ final class ProcessCpu {
 
     /** Linux reports utime and stime in clock ticks; 100 per second on every architecture Java runs on here. */
     private static final double MILLIS_PER_TICK = 10.0;
+
+    private static final Pattern CHILD = Pattern.compile("-Dreprise\\.child=(\\S+)");
 
     private final Map<String, Long> ticksByRole;
 
@@ -77,7 +81,9 @@ final class ProcessCpu {
         if (commandLine.contains("kafka.Kafka")) {
             return "kafka";
         }
-        return "other";
+        // the stack's other servers run as child JVMs named on their command line (s3proxy: "s3")
+        Matcher child = CHILD.matcher(commandLine);
+        return child.find() ? child.group(1) : "other";
     }
 
     /**

@@ -86,13 +86,7 @@ public final class RecordingBenchmark {
             try (ServerSocket socket = new ServerSocket(0)) {
                 port = socket.getLocalPort();
             }
-            List<String> jvm = new ArrayList<>();
-            for (String option : ServiceJvm.DEFAULT_JVM_OPTIONS.split("\\s+")) {
-                if (!option.startsWith("-Xmx")) {
-                    jvm.add(option);
-                }
-            }
-            jvm.add("-Xmx" + heap);
+            List<String> jvm = serviceJvm(args, heap);
             jvm.add("-Dquarkus.log.level=WARN");
             Path log = Files.createTempFile("recording-service-bench", ".log");
             ChildJvm service = ServiceJvm.start(stack, "recording-service", repo.resolve("recording-service"), port,
@@ -273,7 +267,11 @@ public final class RecordingBenchmark {
             }
         }
 
-        // 5. Reference: ffmpeg mixing, normalizing and encoding the same four tracks.
+        // 5. Reference: ffmpeg mixing, normalizing and encoding the same four tracks (--reference false skips it:
+        // a long room's CPU per hour is the short room's, and its WAV files take gigabytes).
+        if (!Boolean.parseBoolean(InboxBenchmark.stringOption(args, "--reference", "true"))) {
+            System.exit(0);
+        }
         Path dir = Files.createTempDirectory("recording-bench-ffmpeg");
         try {
             List<String> command = new ArrayList<>(List.of("/usr/bin/time", "-f", "%U %S %M", "-o",
@@ -316,6 +314,29 @@ public final class RecordingBenchmark {
         System.exit(0);
     }
 
+    /**
+     * The service's JVM options: {@code --service-jvm-opts} (default {@link ServiceJvm#DEFAULT_JVM_OPTIONS}) with
+     * the heap of {@code --heap}.
+     */
+    static List<String> serviceJvm(String[] args, String heap) {
+        List<String> jvm = new ArrayList<>();
+        for (String option : InboxBenchmark.stringOption(args, "--service-jvm-opts", ServiceJvm.DEFAULT_JVM_OPTIONS)
+                .split("\\s+")) {
+            if (!option.isBlank() && !option.startsWith("-Xmx")) {
+                jvm.add(option);
+            }
+        }
+        jvm.add("-Xmx" + heap);
+        System.out.println("service JVM options: " + String.join(" ", jvm));
+        try {
+            // its own journal volume: never the journals an earlier run left in the default directory
+            jvm.add("-Dreprise.recording.ingest.journal-dir=" + Files.createTempDirectory("recording-bench-journal"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return jvm;
+    }
+
     static String speaker(int s) {
         return "speaker-" + (s + 1);
     }
@@ -337,7 +358,7 @@ public final class RecordingBenchmark {
         return row.getLong(0) > 0 ? 0 : row.getLong(1);
     }
 
-    private static String vmHwm(long pid) {
+    static String vmHwm(long pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                 if (line.startsWith("VmHWM:")) {
@@ -350,13 +371,13 @@ public final class RecordingBenchmark {
         return "?";
     }
 
-    private static <T> void send(KafkaProducer<String, byte[]> producer, EventType<T> type, UUID roomId, T data)
+    static <T> void send(KafkaProducer<String, byte[]> producer, EventType<T> type, UUID roomId, T data)
             throws Exception {
         producer.send(TestEvents.roomRecord(type.type(), UUID.randomUUID().toString(), roomId, EventJson.write(data)))
                 .get();
     }
 
-    private static void awaitCount(BenchDatabase database, ChildJvm service, String sql, UUID roomId, long expected)
+    static void awaitCount(BenchDatabase database, ChildJvm service, String sql, UUID roomId, long expected)
             throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (database.pool.preparedQuery(sql).execute(Tuple.of(roomId)).await().indefinitely().iterator().next()
@@ -385,20 +406,26 @@ public final class RecordingBenchmark {
 
     private static String ingestToken(HttpClient http, String base, String hostToken, UUID roomId, String speaker)
             throws Exception {
+        return ingestTokenField(http, base, hostToken, roomId, speaker, "token");
+    }
+
+    /** A field of the ingest token the room's host gets for {@code speaker}: "token" or "websocketPath". */
+    static String ingestTokenField(HttpClient http, String base, String hostToken, UUID roomId, String speaker,
+            String field) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/recordings/rooms/"
                 + roomId + "/ingest-tokens")).header("Authorization", "Bearer " + hostToken)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"speakerId\":\"" + speaker + "\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        Matcher token = Pattern.compile("\"token\"\\s*:\\s*\"([^\"]+)\"").matcher(response.body());
-        if (response.statusCode() != 201 || !token.find()) {
+        Matcher value = Pattern.compile("\"" + field + "\"\\s*:\\s*\"([^\"]+)\"").matcher(response.body());
+        if (response.statusCode() != 201 || !value.find()) {
             throw new IllegalStateException("ingest token: " + response.statusCode() + " " + response.body());
         }
-        return token.group(1);
+        return value.group(1).replace("\\u0026", "&");
     }
 
     /** The pocketsphinx test recordings, decoded once to 48 kHz mono s16le and joined. */
-    private static short[] decodeSpeech() throws Exception {
+    static short[] decodeSpeech() throws Exception {
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> wavs = Files.newDirectoryStream(SPEECH, "*.wav")) {
             wavs.forEach(files::add);

@@ -274,35 +274,30 @@ public final class RecordingBenchmark {
         }
         Path dir = Files.createTempDirectory("recording-bench-ffmpeg");
         try {
-            List<String> command = new ArrayList<>(List.of("/usr/bin/time", "-f", "%U %S %M", "-o",
-                    dir.resolve("time").toString(), "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y"));
+            List<String> inputs = new ArrayList<>();
             for (int s = 0; s < speakers; s++) {
                 Path wav = dir.resolve(speaker(s) + ".wav");
                 tracks.writeWav(s, wav);
-                command.addAll(List.of("-i", wav.toString()));
+                inputs.addAll(List.of("-i", wav.toString()));
             }
-            command.addAll(List.of("-filter_complex", "amix=inputs=" + speakers
+            List<String> mix = List.of("-filter_complex", "amix=inputs=" + speakers
                     + ":normalize=0,loudnorm=I=-16,aresample=48000,asplit=2[opus][mp3]",
                     "-map", "[opus]", "-c:a", "libopus", "-b:a", "48k", dir.resolve("out.opus").toString(),
-                    "-map", "[mp3]", "-c:a", "libmp3lame", "-b:a", "64k", dir.resolve("out.mp3").toString()));
-            long start = System.nanoTime();
-            Process ffmpeg = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("ffmpeg.log").toFile()).start();
-            int exit = ffmpeg.waitFor();
-            double wall = (System.nanoTime() - start) / 1e9;
-            String[] time = Files.readString(dir.resolve("time")).strip().split("\\R");
-            String[] figures = time[time.length - 1].split(" ");
-            double ffmpegCpu = Double.parseDouble(figures[0]) + Double.parseDouble(figures[1]);
-            double ffmpegPerHour = ffmpegCpu / (seconds / 3600.0);
-            System.out.printf("ffmpeg reference (amix, single-pass loudnorm, libopus 48k + libmp3lame 64k, exit %d):"
-                    + " %.1f CPU s in %.1f s wall, %.1f CPU s per hour of audio, peak RSS %s kB%n", exit, ffmpegCpu,
-                    wall, ffmpegPerHour, figures.length > 2 ? figures[2] : "?");
-            if (exit != 0) {
-                System.out.println(Files.readString(dir.resolve("ffmpeg.log")));
+                    "-map", "[mp3]", "-c:a", "libmp3lame", "-b:a", "64k", dir.resolve("out.mp3").toString());
+            double mixOnly = reference(dir, inputs, mix, seconds,
+                    "amix, single-pass loudnorm, libopus 48k + libmp3lame 64k");
+            // What the service makes besides: every speaker's own track in Opus 32k.
+            List<String> everything = new ArrayList<>(mix);
+            for (int s = 0; s < speakers; s++) {
+                everything.addAll(List.of("-map", s + ":a", "-c:a", "libopus", "-b:a", "32k",
+                        dir.resolve(speaker(s) + ".opus").toString()));
             }
-            System.out.printf("service / ffmpeg CPU: %.2f for ingest+live mixing (before the end), %.2f with the"
-                    + " end (%.1f service CPU s per audio hour in all)%n", serviceCpuPerHour / ffmpegPerHour,
-                    serviceTotalPerHour / ffmpegPerHour, serviceTotalPerHour);
+            double sameOutputs = reference(dir, inputs, everything, seconds,
+                    "the same and each speaker's track in libopus 32k, as the service makes them");
+            System.out.printf("service / ffmpeg CPU against the mix alone: %.2f for ingest+live mixing (before the end),"
+                    + " %.2f with the end; against the same outputs: %.2f and %.2f (%.1f service CPU s per audio"
+                    + " hour in all)%n", serviceCpuPerHour / mixOnly, serviceTotalPerHour / mixOnly,
+                    serviceCpuPerHour / sameOutputs, serviceTotalPerHour / sameOutputs, serviceTotalPerHour);
         } finally {
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path file : (Iterable<Path>) files::iterator) {
@@ -312,6 +307,30 @@ public final class RecordingBenchmark {
             Files.deleteIfExists(dir);
         }
         System.exit(0);
+    }
+
+    /** Runs ffmpeg on the WAV inputs with {@code outputs}; prints and returns its CPU seconds per hour of audio. */
+    private static double reference(Path dir, List<String> inputs, List<String> outputs, int seconds, String what)
+            throws Exception {
+        List<String> command = new ArrayList<>(List.of("/usr/bin/time", "-f", "%U %S %M", "-o",
+                dir.resolve("time").toString(), "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y"));
+        command.addAll(inputs);
+        command.addAll(outputs);
+        long start = System.nanoTime();
+        Process ffmpeg = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("ffmpeg.log").toFile()).start();
+        int exit = ffmpeg.waitFor();
+        double wall = (System.nanoTime() - start) / 1e9;
+        String[] time = Files.readString(dir.resolve("time")).strip().split("\\R");
+        String[] figures = time[time.length - 1].split(" ");
+        double cpu = Double.parseDouble(figures[0]) + Double.parseDouble(figures[1]);
+        double perHour = cpu / (seconds / 3600.0);
+        System.out.printf("ffmpeg reference (%s, exit %d): %.1f CPU s in %.1f s wall, %.1f CPU s per hour of audio,"
+                + " peak RSS %s kB%n", what, exit, cpu, wall, perHour, figures.length > 2 ? figures[2] : "?");
+        if (exit != 0) {
+            System.out.println(Files.readString(dir.resolve("ffmpeg.log")));
+        }
+        return perHour;
     }
 
     /**

@@ -48,6 +48,68 @@ public class RecordingFiles {
         return storage.bucket();
     }
 
+    /** A file of a version to store: where it is, under which key, and what it is. */
+    public record Upload(Path file, String key, String name, RecordingFileKind kind, String speaker,
+            String contentType) {
+    }
+
+    /** Uploads at once, in the object store's own parallelism: a 3-hour room's files are hundreds of MB. */
+    private final java.util.concurrent.ExecutorService uploaders = java.util.concurrent.Executors.newFixedThreadPool(3,
+            runnable -> {
+                Thread thread = new Thread(runnable, "recording-file-upload");
+                thread.setDaemon(true);
+                return thread;
+            });
+
+    /**
+     * Uploads {@code uploads} three at a time; {@code renew} runs every few seconds meanwhile (it extends the lease,
+     * and throws if it was lost). The files in the order given.
+     */
+    public List<RecordingFile> uploadAll(List<Upload> uploads, Runnable renew) throws Exception {
+        List<java.util.concurrent.Future<RecordingFile>> pending = new java.util.ArrayList<>();
+        for (Upload upload : uploads) {
+            pending.add(uploaders.submit(() -> upload(upload.file(), upload.key(), upload.name(), upload.kind(),
+                    upload.speaker(), upload.contentType())));
+        }
+        List<RecordingFile> files = new java.util.ArrayList<>();
+        try {
+            for (java.util.concurrent.Future<RecordingFile> file : pending) {
+                while (true) {
+                    try {
+                        files.add(file.get(5, java.util.concurrent.TimeUnit.SECONDS));
+                        break;
+                    } catch (java.util.concurrent.TimeoutException stillGoing) {
+                        renew.run();
+                    }
+                }
+            }
+        } catch (java.util.concurrent.ExecutionException failed) {
+            pending.forEach(file -> file.cancel(true));
+            throw failed.getCause() instanceof Exception cause ? cause : failed;
+        } catch (RuntimeException | InterruptedException stopped) {
+            pending.forEach(file -> file.cancel(true));
+            throw stopped;
+        }
+        return files;
+    }
+
+    /** Fetches a whole object (a window's piece) on a download thread. */
+    public java.util.concurrent.Future<byte[]> fetch(String key) {
+        return downloaders.submit(() -> {
+            try (InputStream object = storage.client().getObject(GetObjectArgs.builder().bucket(storage.bucket())
+                    .object(key).build())) {
+                return object.readAllBytes();
+            }
+        });
+    }
+
+    private final java.util.concurrent.ExecutorService downloaders = java.util.concurrent.Executors.newFixedThreadPool(
+            2, runnable -> {
+                Thread thread = new Thread(runnable, "recording-piece-fetch");
+                thread.setDaemon(true);
+                return thread;
+            });
+
     public RecordingFile upload(Path file, String key, String name, RecordingFileKind kind, String speaker,
             String contentType) throws Exception {
         storage.client().uploadObject(UploadObjectArgs.builder().bucket(storage.bucket()).object(key)

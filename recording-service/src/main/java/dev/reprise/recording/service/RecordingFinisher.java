@@ -19,7 +19,6 @@ import dev.reprise.recording.audio.Pcm;
 import dev.reprise.recording.audio.VoiceActivity;
 import dev.reprise.recording.config.RecordingConfig;
 import dev.reprise.storage.ObjectStorage;
-import io.minio.GetObjectArgs;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -30,7 +29,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -60,6 +58,8 @@ public class RecordingFinisher {
 
     private static final Logger LOG = Logger.getLogger(RecordingFinisher.class);
     private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(30);
+    /** Pieces fetched ahead of the one being joined. */
+    private static final int PIECES_AHEAD = 3;
     /** Clock difference between this replica and the object store that the sweep tolerates. */
     private static final Duration SWEEP_MARGIN = Duration.ofSeconds(2);
     /** MP3 global gain moves in steps of 2^(1/4) in amplitude. */
@@ -164,31 +164,31 @@ public class RecordingFinisher {
         List<String> speakers = speakers(recordingId);
         int version = recording.version() + 1;
         String prefix = RecordingFiles.prefix(recordingId, version);
-        List<RecordingFile> files = new ArrayList<>();
         Path work = Files.createTempDirectory("reprise-finish-");
         try {
             Map<String, Path> outputs = join(recordingId, windows, count, total, gain, mp3Steps, speakers,
                     measured.pieces(), renew, work);
-            files.add(recordingFiles.upload(outputs.get(MixPiece.MIX_OPUS), prefix + "recording.opus", "recording.opus",
-                    RecordingFileKind.MIX, null, "audio/ogg"));
-            renew.run();
-            files.add(recordingFiles.upload(outputs.get(MixPiece.MIX_MP3), prefix + "recording.mp3", "recording.mp3",
-                    RecordingFileKind.MIX, null, "audio/mpeg"));
+            List<RecordingFiles.Upload> uploads = new ArrayList<>();
+            uploads.add(new RecordingFiles.Upload(outputs.get(MixPiece.MIX_OPUS), prefix + "recording.opus",
+                    "recording.opus", RecordingFileKind.MIX, null, "audio/ogg"));
+            uploads.add(new RecordingFiles.Upload(outputs.get(MixPiece.MIX_MP3), prefix + "recording.mp3",
+                    "recording.mp3", RecordingFileKind.MIX, null, "audio/mpeg"));
             for (String speaker : speakers) {
-                renew.run();
                 String name = "tracks/" + speaker + ".opus";
-                files.add(recordingFiles.upload(outputs.get(MixPiece.trackOpus(speaker)), prefix + name, name,
+                uploads.add(new RecordingFiles.Upload(outputs.get(MixPiece.trackOpus(speaker)), prefix + name, name,
                         RecordingFileKind.TRACK, speaker, "audio/ogg"));
             }
             List<SpeakerTimeline> timeline = timeline(speakers, measured.activity());
             Path timelineFile = work.resolve("timeline.json");
             recordingFiles.writeTimeline(timelineFile, recordingId, version, Pcm.samplesToMillis(total), timeline);
-            files.add(recordingFiles.upload(timelineFile, prefix + "timeline.json", "timeline.json", RecordingFileKind.TIMELINE,
-                    null, "application/json"));
+            uploads.add(new RecordingFiles.Upload(timelineFile, prefix + "timeline.json", "timeline.json",
+                    RecordingFileKind.TIMELINE, null, "application/json"));
             Path peaksFile = work.resolve("peaks.json");
             recordingFiles.writePeaks(peaksFile, measured.peaks(), gain);
-            files.add(recordingFiles.upload(peaksFile, prefix + "peaks.json", "peaks.json", RecordingFileKind.PEAKS, null,
-                    "application/json"));
+            uploads.add(new RecordingFiles.Upload(peaksFile, prefix + "peaks.json", "peaks.json",
+                    RecordingFileKind.PEAKS, null, "application/json"));
+            renew.run();
+            List<RecordingFile> files = recordingFiles.uploadAll(uploads, renew);
             renew.run();
 
             double delivered = Double.isFinite(loudness) ? loudness + gain : -70.0;
@@ -427,38 +427,50 @@ public class RecordingFinisher {
             long mp3Frames = 0;
             long mp3Bytes = 0;
 
+            // The next pieces are fetched while this one is written (a few at a time: memory stays a few pieces).
+            java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> ahead = new java.util.ArrayDeque<>();
+            int fetched = 0;
             String lastKey = null;
             byte[] lastPiece = null;
-            for (int window = 0; window < count; window++) {
-                if (window % 20 == 19) {
-                    renew.run();
-                }
-                // Windows of silence share one piece: it is fetched once (and parsed afresh for each window, since
-                // the gain is written into its frames).
-                if (!pieces.get(window).equals(lastKey)) {
-                    lastKey = pieces.get(window);
-                    try (InputStream object = storage.client().getObject(GetObjectArgs.builder()
-                            .bucket(storage.bucket()).object(lastKey).build())) {
-                        lastPiece = object.readAllBytes();
+            try {
+                for (int window = 0; window < count; window++) {
+                    if (window % 20 == 19) {
+                        renew.run();
+                    }
+                    // Windows of silence share one piece: it is fetched once (and parsed afresh for each window,
+                    // since the gain is written into its frames).
+                    for (; fetched < count && ahead.size() < PIECES_AHEAD; fetched++) {
+                        boolean repeated = fetched > 0 && pieces.get(fetched).equals(pieces.get(fetched - 1));
+                        ahead.add(repeated ? java.util.concurrent.CompletableFuture.completedFuture(null)
+                                : recordingFiles.fetch(pieces.get(fetched)));
+                    }
+                    byte[] bytes = ahead.poll().get(QUERY_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+                    if (bytes != null) {
+                        lastKey = pieces.get(window);
+                        lastPiece = bytes;
+                    } else if (!pieces.get(window).equals(lastKey)) {
+                        throw new IllegalStateException("piece " + pieces.get(window) + " was not fetched");
+                    }
+                    MixPiece piece = MixPiece.read(new java.io.ByteArrayInputStream(lastPiece));
+                    int owned = windows.opusPackets(window, total);
+                    for (Map.Entry<String, Ogg.OpusWriter> writer : opus.entrySet()) {
+                        List<byte[]> packets = piece.streams().get(writer.getKey());
+                        if (packets == null) {
+                            packets = encoder.silentTrack(windows.windowSamples(), work).subList(0, owned);
+                        }
+                        for (byte[] packet : packets) {
+                            writer.getValue().packet(packet);
+                        }
+                    }
+                    for (byte[] frame : piece.streams().get(MixPiece.MIX_MP3)) {
+                        Mp3Frames.addGain(frame, 0, mp3Steps);
+                        mp3.write(frame);
+                        mp3Frames++;
+                        mp3Bytes += frame.length;
                     }
                 }
-                MixPiece piece = MixPiece.read(new java.io.ByteArrayInputStream(lastPiece));
-                int owned = windows.opusPackets(window, total);
-                for (Map.Entry<String, Ogg.OpusWriter> writer : opus.entrySet()) {
-                    List<byte[]> packets = piece.streams().get(writer.getKey());
-                    if (packets == null) {
-                        packets = encoder.silentTrack(windows.windowSamples(), work).subList(0, owned);
-                    }
-                    for (byte[] packet : packets) {
-                        writer.getValue().packet(packet);
-                    }
-                }
-                for (byte[] frame : piece.streams().get(MixPiece.MIX_MP3)) {
-                    Mp3Frames.addGain(frame, 0, mp3Steps);
-                    mp3.write(frame);
-                    mp3Frames++;
-                    mp3Bytes += frame.length;
-                }
+            } finally {
+                ahead.forEach(future -> future.cancel(true));
             }
             for (Ogg.OpusWriter writer : opus.values()) {
                 writer.finish(total);

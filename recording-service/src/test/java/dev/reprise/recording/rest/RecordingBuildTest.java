@@ -364,6 +364,37 @@ class RecordingBuildTest {
         assertThat(objectKeys(room)).containsAll(firstVersion);
     }
 
+    @Test
+    void whatAnEarlierVersionLeftIsSweptOnceTheStoreLetsIt() throws Exception {
+        AnnouncedRooms.Room room = rooms.live("ava", true);
+        Instant zero = room.startedAt();
+        chunk(room, "ava", tokens.issue(room.id(), "ava").token(), 0, 500, "audio/wav",
+                ChunkIngestTest.wav(LiveKitEgress.tone(440, 1000, 0.3), 1), 201);
+        long roomMillis = 3_000;
+        Thread.sleep(Math.max(0, roomMillis - millisSince(zero)));
+        rooms.send(EventCatalog.ROOM_ENDED, room.id(), new RoomEnded(room.id(), room.host(), EndReason.HOST_ENDED,
+                RetentionPolicy.SAVED, zero, zero.plusMillis(roomMillis)));
+        rooms.awaitCount("SELECT count(*) FROM recording WHERE room_id = $1 AND status = 'READY'"
+                + " AND NOT sweep_needed", room.id(), 1);
+        List<String> ready = objectKeys(room);
+
+        // What an earlier version would leave if the store had failed the sweep after it: a file of version 0 and
+        // a superseded piece, and the recording marked as still to be swept.
+        String base = "recordings/" + room.recordingId() + "/";
+        for (String leftover : List.of(base + "v0-dead0000/recording.opus", base + "windows/0-0-144000.piece")) {
+            byte[] bytes = "withdrawn voice".getBytes(StandardCharsets.UTF_8);
+            storage.client().putObject(io.minio.PutObjectArgs.builder().bucket(storage.bucket()).object(leftover)
+                    .stream(new java.io.ByteArrayInputStream(bytes), bytes.length, -1).build());
+        }
+        Thread.sleep(2_500); // older than the sweep's margin for objects written during an attempt
+        pool.preparedQuery("UPDATE recording SET sweep_needed = true WHERE id = $1")
+                .execute(Tuple.of(room.recordingId())).await().indefinitely();
+
+        rooms.awaitCount("SELECT count(*) FROM recording WHERE room_id = $1 AND status = 'READY'"
+                + " AND NOT sweep_needed", room.id(), 1);
+        assertThat(objectKeys(room)).containsExactlyInAnyOrderElementsOf(ready);
+    }
+
     private List<String> objectKeys(AnnouncedRooms.Room room) {
         List<String> keys = new java.util.ArrayList<>();
         for (var item : storage.client().listObjects(io.minio.ListObjectsArgs.builder().bucket(storage.bucket())

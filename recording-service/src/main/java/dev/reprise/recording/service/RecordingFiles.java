@@ -48,6 +48,9 @@ public class RecordingFiles {
         return storage.bucket();
     }
 
+    /** Longest a file of a version may take to store (a 3-hour room's MP3 is about 90 MB). */
+    private static final java.time.Duration UPLOAD_LIMIT = java.time.Duration.ofMinutes(10);
+
     /** A file of a version to store: where it is, under which key, and what it is. */
     public record Upload(Path file, String key, String name, RecordingFileKind kind, String speaker,
             String contentType) {
@@ -62,10 +65,10 @@ public class RecordingFiles {
             });
 
     /**
-     * Uploads {@code uploads} three at a time; {@code renew} runs every few seconds meanwhile (it extends the lease,
-     * and throws if it was lost). The files in the order given.
+     * Uploads {@code uploads} three at a time, the lease renewed meanwhile; the files in the order given. If one
+     * fails the others are cancelled (an upload already under way may still land: the next sweep removes it).
      */
-    public List<RecordingFile> uploadAll(List<Upload> uploads, Runnable renew) throws Exception {
+    List<RecordingFile> uploadAll(List<Upload> uploads, LeaseRenewal renewal) throws Exception {
         List<java.util.concurrent.Future<RecordingFile>> pending = new java.util.ArrayList<>();
         for (Upload upload : uploads) {
             pending.add(uploaders.submit(() -> upload(upload.file(), upload.key(), upload.name(), upload.kind(),
@@ -73,24 +76,20 @@ public class RecordingFiles {
         }
         List<RecordingFile> files = new java.util.ArrayList<>();
         try {
-            for (java.util.concurrent.Future<RecordingFile> file : pending) {
-                while (true) {
-                    try {
-                        files.add(file.get(5, java.util.concurrent.TimeUnit.SECONDS));
-                        break;
-                    } catch (java.util.concurrent.TimeoutException stillGoing) {
-                        renew.run();
-                    }
-                }
+            for (int i = 0; i < pending.size(); i++) {
+                files.add(renewal.await(pending.get(i), UPLOAD_LIMIT, "storing " + uploads.get(i).key()));
             }
-        } catch (java.util.concurrent.ExecutionException failed) {
+        } catch (Exception | Error failed) {
             pending.forEach(file -> file.cancel(true));
-            throw failed.getCause() instanceof Exception cause ? cause : failed;
-        } catch (RuntimeException | InterruptedException stopped) {
-            pending.forEach(file -> file.cancel(true));
-            throw stopped;
+            throw failed;
         }
         return files;
+    }
+
+    @jakarta.annotation.PreDestroy
+    void stop() {
+        uploaders.shutdownNow();
+        downloaders.shutdownNow();
     }
 
     /** Fetches a whole object (a window's piece) on a download thread. */

@@ -58,6 +58,8 @@ public class RecordingFinisher {
 
     private static final Logger LOG = Logger.getLogger(RecordingFinisher.class);
     private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(30);
+    /** Longest a window's piece may take to fetch. */
+    private static final Duration PIECE_LIMIT = Duration.ofSeconds(60);
     /** Pieces fetched ahead of the one being joined. */
     private static final int PIECES_AHEAD = 3;
     /** Clock difference between this replica and the object store that the sweep tolerates. */
@@ -166,8 +168,9 @@ public class RecordingFinisher {
         String prefix = RecordingFiles.prefix(recordingId, version);
         Path work = Files.createTempDirectory("reprise-finish-");
         try {
+            LeaseRenewal renewal = new LeaseRenewal(renew);
             Map<String, Path> outputs = join(recordingId, windows, count, total, gain, mp3Steps, speakers,
-                    measured.pieces(), renew, work);
+                    measured.pieces(), renewal, work);
             List<RecordingFiles.Upload> uploads = new ArrayList<>();
             uploads.add(new RecordingFiles.Upload(outputs.get(MixPiece.MIX_OPUS), prefix + "recording.opus",
                     "recording.opus", RecordingFileKind.MIX, null, "audio/ogg"));
@@ -188,7 +191,7 @@ public class RecordingFinisher {
             uploads.add(new RecordingFiles.Upload(peaksFile, prefix + "peaks.json", "peaks.json",
                     RecordingFileKind.PEAKS, null, "application/json"));
             renew.run();
-            List<RecordingFile> files = recordingFiles.uploadAll(uploads, renew);
+            List<RecordingFile> files = recordingFiles.uploadAll(uploads, renewal);
             renew.run();
 
             double delivered = Double.isFinite(loudness) ? loudness + gain : -70.0;
@@ -286,8 +289,12 @@ public class RecordingFinisher {
             String key = item.get().objectName();
             java.util.regex.Matcher match = versioned.matcher(key);
             // A piece of silence is looked up and reused by any later mix of the recording: it stays (it is small).
-            if (keep.contains(key) || match.matches() && Integer.parseInt(match.group(1)) > version
-                    || key.contains(WindowMixer.SILENCE_PIECE) || item.get().lastModified().toInstant().isAfter(before)) {
+            // Files of this or an earlier version that are not this version's go whatever their age: no other attempt
+            // at them can be under way (this one holds the lease and published).
+            boolean versionFile = match.matches();
+            if (keep.contains(key) || versionFile && Integer.parseInt(match.group(1)) > version
+                    || key.contains(WindowMixer.SILENCE_PIECE)
+                    || !versionFile && item.get().lastModified().toInstant().isAfter(before)) {
                 continue;
             }
             if (++seen % 50 == 0) {
@@ -396,7 +403,8 @@ public class RecordingFinisher {
      * track in Ogg Opus (a window where the speaker was silent gets the packets of silence).
      */
     private Map<String, Path> join(UUID recordingId, MixWindows windows, int count, long total, double gain,
-            int mp3Steps, List<String> speakers, List<String> pieces, Runnable renew, Path work) throws Exception {
+            int mp3Steps, List<String> speakers, List<String> pieces, LeaseRenewal renewal, Path work)
+            throws Exception {
         Map<String, Path> files = new LinkedHashMap<>();
         Map<String, OutputStream> streams = new LinkedHashMap<>();
         Map<String, Ogg.OpusWriter> opus = new LinkedHashMap<>();
@@ -434,9 +442,7 @@ public class RecordingFinisher {
             byte[] lastPiece = null;
             try {
                 for (int window = 0; window < count; window++) {
-                    if (window % 20 == 19) {
-                        renew.run();
-                    }
+                    renewal.whenDue();
                     // Windows of silence share one piece: it is fetched once (and parsed afresh for each window,
                     // since the gain is written into its frames).
                     for (; fetched < count && ahead.size() < PIECES_AHEAD; fetched++) {
@@ -444,7 +450,8 @@ public class RecordingFinisher {
                         ahead.add(repeated ? java.util.concurrent.CompletableFuture.completedFuture(null)
                                 : recordingFiles.fetch(pieces.get(fetched)));
                     }
-                    byte[] bytes = ahead.poll().get(QUERY_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+                    byte[] bytes = renewal.await(ahead.peek(), PIECE_LIMIT, "fetching " + pieces.get(window));
+                    ahead.poll();
                     if (bytes != null) {
                         lastKey = pieces.get(window);
                         lastPiece = bytes;

@@ -102,8 +102,14 @@ public final class LiveIngestBenchmark {
                         .setMaxConnections(100_000).setMaxFrameSize(1 << 20));
                 for (String step : steps.split(",")) {
                     int tracks = Integer.parseInt(step.strip());
-                    runStep(tracks, seconds, talk, speechFrames, silence, channels, stack, service, database,
-                            producer, http, client, vertx, port);
+                    try {
+                        runStep(tracks, seconds, talk, speechFrames, silence, channels, stack, service, database,
+                                producer, http, client, vertx, port);
+                    } catch (java.util.concurrent.TimeoutException behind) {
+                        System.out.printf("%n%d live tracks: the streams could not be sent within the step (the"
+                                + " service stopped reading them); service log:%n%s%n", tracks, service.logTail(20));
+                        break;
+                    }
                     if (!service.isAlive()) {
                         System.out.println("service exited:\n" + service.logTail(40));
                         break;
@@ -112,8 +118,12 @@ public final class LiveIngestBenchmark {
                 System.out.printf("service peak RSS (VmHWM) %s with -Xmx%s%n", RecordingBenchmark.vmHwm(service.pid()),
                         heap);
             } finally {
-                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
                 service.stop(Duration.ofSeconds(10));
+                try {
+                    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                } catch (Exception notClosed) {
+                    System.out.println("load generator not closed within 10 s: " + notClosed);
+                }
             }
         }
         System.exit(0);

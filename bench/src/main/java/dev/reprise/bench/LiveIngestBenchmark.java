@@ -244,7 +244,9 @@ public final class LiveIngestBenchmark {
             }
         });
         Map<String, Double> flushBefore = null;
-        Thread.sleep(warmup * 1000L + 200);
+        while (measureFrom.get() == 0 && !done.isDone()) {
+            Thread.sleep(20); // the pacer marks the end of the warm-up
+        }
         flushBefore = flushMetrics(http, port);
         done.get(seconds + 120L, TimeUnit.SECONDS);
         double measured = (System.nanoTime() - measureFrom.get()) / 1e9;

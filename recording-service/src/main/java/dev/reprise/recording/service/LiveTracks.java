@@ -33,7 +33,9 @@ public class LiveTracks {
     private final RecordingConfig.Ingest config;
     private final Clock clock;
 
-    public LiveTracks(IngestAdmission admission, IngestJournals journals, RecordingConfig config, Clock clock) {
+    public LiveTracks(IngestAdmission admission, IngestJournals journals, RecordingConfig config, Clock clock,
+            io.micrometer.core.instrument.MeterRegistry registry) {
+        registry.gauge("reprise.recording.streams.live", streams, Map::size);
         this.admission = admission;
         this.journals = journals;
         this.config = config.ingest();

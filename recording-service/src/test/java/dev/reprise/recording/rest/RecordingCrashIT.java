@@ -114,6 +114,23 @@ class RecordingCrashIT {
             jvm.kill();
         }
 
+        /** Waits until the replica's Prometheus metric {@code name} reads {@code value}. */
+        void awaitMetric(String name, double value) throws Exception {
+            HttpClient http = HttpClient.newHttpClient();
+            Pattern line = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$");
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (true) {
+                Matcher found = line.matcher(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                        + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body());
+                if (found.find() && Double.parseDouble(found.group(1)) == value) {
+                    return;
+                }
+                assertThat(System.nanoTime()).as("%s of replica %s reads %s", name, this.name, value)
+                        .isLessThan(deadline);
+                Thread.sleep(50);
+            }
+        }
+
         String logText() throws Exception {
             return Files.readString(log, StandardCharsets.UTF_8);
         }
@@ -207,12 +224,15 @@ class RecordingCrashIT {
                 2)) {
             // A replica at its most live streams refuses one more (the media server tries another replica).
             stream.play(new short[RATE / 10]);
-            Thread.sleep(500);
+            b.awaitMetric("reprise_recording_streams_live", 1.0);
+            // ava mutes meanwhile, so what she says next is placed by its arrival (LiveKit's mute, not a pause)
+            stream.muted(true);
             try (LiveKitEgress refused = LiveKitEgress.dial(vertx.getDelegate(), b.port,
                     websocketPath(b, room, "ben"), 1)) {
                 assertThat(refused.awaitClosedByServer()).isEqualTo((short) 4503);
                 assertThat(refused.closeReason()).contains("live streams at most");
             }
+            stream.muted(false);
             avaLastAt = millisSince(room.startedAt());
             stream.play(avaLast);
             stream.end();
@@ -395,15 +415,18 @@ class RecordingCrashIT {
     }
 
     private static String ingestToken(Replica replica, Room room, String speaker) {
-        return given().port(replica.port).auth().oauth2(hostToken(room)).contentType("application/json")
-                .body(Map.of("speakerId", speaker)).post("/recordings/rooms/{id}/ingest-tokens", room.id()).then()
-                .statusCode(201).extract().path("token");
+        return ingestTokenField(replica, room, speaker, "token");
     }
 
     private static String websocketPath(Replica replica, Room room, String speaker) {
+        return ingestTokenField(replica, room, speaker, "websocketPath");
+    }
+
+    /** A field of the ingest token the room's host gets from {@code replica} for {@code speaker}. */
+    private static String ingestTokenField(Replica replica, Room room, String speaker, String field) {
         return given().port(replica.port).auth().oauth2(hostToken(room)).contentType("application/json")
                 .body(Map.of("speakerId", speaker)).post("/recordings/rooms/{id}/ingest-tokens", room.id()).then()
-                .statusCode(201).extract().path("websocketPath");
+                .statusCode(201).extract().path(field);
     }
 
     /** Chunk {@code sequence} (second {@code sequence} of {@code audio}) placed from {@code startMs}: 201. */
